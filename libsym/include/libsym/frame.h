@@ -1,0 +1,65 @@
+// What an address resolves to: frames (innermost first), the covering symbol, and when nothing
+// could be found, the reason why.
+#pragma once
+
+#include <libsym/address.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sym {
+
+// One source-level frame. In a frame vector, index 0 is the innermost frame (where the PC is);
+// the last entry is the physical (not inlined) function.
+struct Frame {
+  std::string function;  // demangled when demangling was asked for, else == raw_name
+  std::string raw_name;  // as written in DWARF or the symbol table (mangled)
+  std::string file;      // as DWARF names it (absolute when the CU has a comp_dir); "" unknown
+  std::uint32_t line = 0;         // 0 = unknown
+  std::uint32_t column = 0;       // 0 = unknown
+  std::uint32_t discriminator = 0;
+  bool inlined = false;  // this frame was inlined into the next one
+
+  auto operator<=>(const Frame&) const = default;
+};
+
+// The symbol-table entry covering an address.
+struct SymbolHit {
+  std::string name;  // raw (mangled) name
+  std::uint64_t value = 0;
+  std::uint64_t size = 0;    // 0 = the symbol had no size (then the next symbol bounds it)
+  std::uint64_t offset = 0;  // looked-up vaddr - value
+  auto operator<=>(const SymbolHit&) const = default;
+};
+
+// Why an address has no frames. kNone means frames were found.
+enum class Reason {
+  kNone,
+  kUnmapped,         // no mapping holds the address
+  kAnonymous,        // anonymous memory (JIT code, heap, ...)
+  kPseudo,           // [vdso], [vsyscall], [stack], ... : nothing on disk to read
+  kMemfd,            // /memfd:... mapping, never on disk
+  kFileMissing,      // the mapped file does not exist (any more)
+  kNotRegularFile,   // the path names a FIFO, device, directory or socket
+  kFileChanged,      // the file on disk is not the one that was mapped
+  kBadObject,        // not a readable ELF file
+  kOutsideSegments,  // the file offset is in no PT_LOAD segment
+  kNoSymbol,         // valid module and vaddr, but no symbol or debug info covers it
+};
+
+// A short lowercase phrase ("unmapped address", "file changed since the snapshot", ...).
+std::string_view describe(Reason reason);
+// A stable identifier for machine-readable output ("unmapped", "file_changed", ...).
+std::string_view reason_id(Reason reason);
+
+// Itanium, Rust (legacy and v0), D and MSVC names demangled; anything else returned as is.
+std::string demangle(std::string_view name);
+
+// Where debug information came from.
+enum class DebugSource { kNone, kSelf, kBuildId, kDebugLink };
+std::string_view describe(DebugSource source);
+
+}  // namespace sym

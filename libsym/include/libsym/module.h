@@ -1,0 +1,99 @@
+// One opened ELF file: its PT_LOAD table, build-id, symbol tables and (lazily) its DWARF.
+#pragma once
+
+#include <libsym/address.h>
+#include <libsym/frame.h>
+#include <libsym/io.h>
+
+#include <llvm/Support/Error.h>
+#include <llvm/Support/MemoryBuffer.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sym {
+
+struct LoadSegment {
+  std::uint64_t offset = 0;  // p_offset
+  std::uint64_t vaddr = 0;   // p_vaddr
+  std::uint64_t filesz = 0;  // p_filesz
+  std::uint64_t memsz = 0;   // p_memsz
+  std::uint32_t flags = 0;   // PF_R | PF_W | PF_X
+  [[nodiscard]] bool executable() const { return (flags & 1U) != 0; }
+  auto operator<=>(const LoadSegment&) const = default;
+};
+
+// Where to look for separate debug information.
+struct DebugSearch {
+  std::vector<std::string> debug_dirs;  // tried before the system directory
+  std::string sysroot;                  // prefix for every absolute path (another machine's files)
+  bool enabled = true;                  // false: only the file itself
+};
+
+struct FrameOptions {
+  bool inlines = true;   // the whole inline chain, else only the innermost frame
+  bool demangle = true;  // fill Frame::function with demangled names
+  bool lines = true;     // false: names only (symbol table), no DWARF at all
+};
+
+struct DebugInfoOrigin {
+  DebugSource source = DebugSource::kNone;
+  std::string path;  // the file the DWARF came from
+};
+
+// The pure translation: the PT_LOAD segment holding a file offset, bounded by p_filesz.
+const LoadSegment* segment_for(std::span<const LoadSegment> segments, FileOffset offset);
+// offset - p_offset + p_vaddr of that segment.
+std::optional<VirtAddr> to_virt(std::span<const LoadSegment> segments, FileOffset offset);
+// The inverse, for ELF virtual addresses given directly (-e mode): the PT_LOAD whose
+// [p_vaddr, p_vaddr + p_filesz) holds it.
+std::optional<FileOffset> to_file_offset(std::span<const LoadSegment> segments, VirtAddr vaddr);
+
+class Module {
+ public:
+  // Opens an ELF file given by path (regular files only) and looks for its debug info.
+  static llvm::Expected<std::unique_ptr<Module>> open(const std::string& path,
+                                                      const DebugSearch& search);
+  // Builds a module from bytes in memory (fuzzers, tests); no separate debug info is searched.
+  static llvm::Expected<std::unique_ptr<Module>> from_buffer(
+      std::unique_ptr<llvm::MemoryBuffer> buffer);
+
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+  ~Module();
+
+  [[nodiscard]] const std::string& path() const;
+  [[nodiscard]] const FileIdentity& identity() const;
+  [[nodiscard]] std::span<const LoadSegment> segments() const;
+  [[nodiscard]] std::optional<VirtAddr> to_virt(FileOffset offset) const;
+  [[nodiscard]] std::optional<FileOffset> to_file_offset(VirtAddr vaddr) const;
+
+  // Hex build-id, "" when the file has none.
+  [[nodiscard]] const std::string& build_id() const;
+  [[nodiscard]] const DebugInfoOrigin& debug_origin() const;
+  [[nodiscard]] std::uint16_t machine() const;  // e_machine
+  [[nodiscard]] bool is_64bit() const;
+
+  // The sized function symbol holding vaddr, or the nearest preceding unsized one if no other
+  // symbol starts in between. Never a symbol whose [value, value + size) misses vaddr.
+  [[nodiscard]] std::optional<SymbolHit> symbol_at(VirtAddr vaddr) const;
+
+  // Frames for vaddr, innermost first: DWARF where it covers the address (inline chain, file,
+  // line, column), else one frame from the symbol table, else empty. Never fails.
+  [[nodiscard]] std::vector<Frame> frames_at(VirtAddr vaddr, const FrameOptions& options) const;
+
+  // Up to `size` bytes of file content at vaddr (within the segment's file image).
+  [[nodiscard]] std::span<const std::uint8_t> bytes_at(VirtAddr vaddr, std::size_t size) const;
+
+  struct Impl;
+
+ private:
+  explicit Module(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sym

@@ -1,0 +1,90 @@
+// Heap profiles: jemalloc heap_v2 dumps and gperftools/tcmalloc (and jemalloc <= 3.6) heap
+// profiles, parsed into one model.
+#pragma once
+
+#include <libsym/address.h>
+#include <libsym/diagnostic.h>
+#include <libsym/mapping.h>
+
+#include <llvm/Support/Error.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sym {
+
+// Largest profile read into memory (compressed input is limited after decompression).
+inline constexpr std::uint64_t kMaxProfileBytes = 16ULL << 30;
+
+// One "CUROBJS: CURBYTES [ACCUMOBJS: ACCUMBYTES]" group as written in the file.
+struct CountsLine {
+  std::uint64_t inuse_objects = 0;
+  std::uint64_t inuse_bytes = 0;
+  std::uint64_t alloc_objects = 0;
+  std::uint64_t alloc_bytes = 0;
+  auto operator<=>(const CountsLine&) const = default;
+};
+
+struct ThreadCounts {
+  std::uint64_t thread = 0;  // jemalloc's thread uid (not an OS tid)
+  CountsLine counts;
+};
+
+struct StackSample {
+  std::vector<AbsAddr> pcs;  // leaf first, return addresses, as in the file
+  CountsLine counts;         // the t* line (jemalloc) or the line itself (gperftools)
+  std::vector<ThreadCounts> threads;
+  std::size_t line_number = 0;  // where the record starts
+};
+
+enum class ProfileFormat { kJemallocV2, kGperftools };
+
+// How the printed counts relate to the true ones.
+enum class Sampling {
+  kNone,     // every allocation recorded (gperftools heapprofile, jemalloc lg_prof_sample:0 too)
+  kPoisson,  // heap_v2/R, heapz_v2/R: k = 1 / (1 - exp(-(s/n)/R)) per counts line
+  kLegacy,   // heap/2R: ratio = (s/n)/R, counts divided by it when below 1
+};
+
+struct ThreadInfo {
+  std::uint64_t thread = 0;
+  CountsLine counts;
+  std::string name;  // "" when the dump has none
+};
+
+struct HeapProfile {
+  ProfileFormat format = ProfileFormat::kJemallocV2;
+  Sampling sampling = Sampling::kNone;
+  std::uint64_t period = 1;  // R, mean bytes between samples
+  CountsLine totals;         // header line
+  std::vector<ThreadInfo> threads;
+  std::vector<StackSample> samples;
+  bool has_maps = false;
+  ProcessMap maps;
+};
+
+struct MapsSection {
+  std::string_view text;      // the maps lines, up to the end of the input
+  std::size_t first_line = 0;  // 1-based number of its first line
+};
+
+// The maps part of a profile: after a "MAPPED_LIBRARIES:" or "--- Memory map: ---" line.
+std::optional<MapsSection> find_maps_section(std::string_view text);
+
+// Parses either family (told apart by the first line). Problems with single lines go to diags
+// (the line is skipped and the rest still parsed); an input that is no heap profile at all is an
+// error.
+llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostics* diags);
+
+// True values for one counts line: objects and bytes multiplied by the sampling correction.
+struct Estimate {
+  double objects = 0;
+  double bytes = 0;
+};
+Estimate unbias(std::uint64_t objects, std::uint64_t bytes, Sampling sampling,
+                std::uint64_t period);
+
+}  // namespace sym

@@ -1,0 +1,93 @@
+// Resolves batches of addresses: groups them by module, opens each module once, resolves each
+// distinct address once and returns the answers in input order.
+#pragma once
+
+#include <libsym/address.h>
+#include <libsym/frame.h>
+#include <libsym/mapping.h>
+#include <libsym/module.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sym {
+
+// The full answer for one input address. Not finding anything is a value (reason), not an error.
+struct Symbolized {
+  std::uint64_t input = 0;   // the address as given (absolute, or a vaddr in -e mode)
+  std::uint64_t lookup = 0;  // what was looked up: input, or input - 1 for return addresses
+  const Mapping* mapping = nullptr;  // the maps line holding it (process mode)
+  std::string module;                // path of the file, "" when none
+  std::optional<FileOffset> file_offset;
+  std::optional<VirtAddr> vaddr;  // of `lookup`
+  std::optional<SymbolHit> symbol;
+  std::vector<Frame> frames;  // innermost first
+  Reason reason = Reason::kNone;
+  std::string detail;  // extra words for the reason (an error message), may be empty
+};
+
+enum class Adjust { kNone, kReturnAddress };
+
+struct SymbolizerOptions {
+  FrameOptions frames;
+  DebugSearch debug;
+  // Compare the inode in the maps line with the file on disk and refuse a replaced file.
+  // Off automatically when a sysroot is given (the files are copies).
+  bool verify_identity = true;
+};
+
+// A module that could not be used, reported once per path.
+struct ModuleProblem {
+  std::string path;
+  Reason reason = Reason::kNone;
+  std::string detail;
+};
+
+class Symbolizer {
+ public:
+  explicit Symbolizer(SymbolizerOptions options = {});
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+  ~Symbolizer();
+
+  // Called once for each module that cannot be used (missing, replaced, not ELF, ...).
+  void on_problem(std::function<void(const ModuleProblem&)> handler);
+
+  // Absolute addresses in a process described by `map`. The returned values point into `map`.
+  std::vector<Symbolized> symbolize(const ProcessMap& map, std::span<const AbsAddr> addresses,
+                                    Adjust adjust);
+  Symbolized symbolize(const ProcessMap& map, AbsAddr address, Adjust adjust);
+
+  // ELF virtual addresses in one file (classic addr2line -e).
+  std::vector<Symbolized> symbolize_elf(const std::string& path,
+                                        std::span<const VirtAddr> addresses, Adjust adjust);
+
+  // The module for a path (opened and cached), or the reason it cannot be used. `mapping`, when
+  // given, is checked against the file on disk.
+  const Module* module_for(const std::string& path, const Mapping* mapping, Reason* reason,
+                           std::string* detail);
+
+  [[nodiscard]] const SymbolizerOptions& options() const { return options_; }
+
+ private:
+  struct Entry {
+    const Module* module = nullptr;
+    Reason reason = Reason::kNone;
+    std::string detail;
+  };
+  Entry& entry_for(const std::string& path);
+  void resolve_at(const Module& module, Symbolized& out, VirtAddr vaddr);
+
+  SymbolizerOptions options_;
+  std::function<void(const ModuleProblem&)> on_problem_;
+  std::map<std::string, std::unique_ptr<Entry>> entries_;     // opened, by path
+  std::map<std::string, Entry> checked_;                      // checked against a maps line
+  std::map<FileIdentity, std::unique_ptr<Module>> modules_;  // by file identity
+};
+
+}  // namespace sym

@@ -1,0 +1,408 @@
+#include <libsym/module.h>
+
+#include "symbol_table.h"
+
+#include <llvm/DebugInfo/DIContext.h>
+#include <llvm/DebugInfo/DWARF/DWARFContext.h>
+#include <llvm/Demangle/Demangle.h>
+#include <llvm/Object/ELFObjectFile.h>
+#include <llvm/Object/ObjectFile.h>
+#include <llvm/Support/CRC.h>
+#include <llvm/Support/Endian.h>
+
+#include <cstring>
+#include <filesystem>
+#include <limits>
+
+namespace sym {
+
+namespace obj = llvm::object;
+
+// One ELF file held open: the bytes and LLVM's view of them.
+struct ElfFile {
+  std::unique_ptr<llvm::MemoryBuffer> buffer;
+  std::unique_ptr<obj::ObjectFile> object;
+  FileIdentity identity;
+  [[nodiscard]] const obj::ELFObjectFileBase& elf() const {
+    return *llvm::cast<obj::ELFObjectFileBase>(object.get());
+  }
+};
+
+struct Module::Impl {
+  std::string path;
+  ElfFile file;
+  std::optional<ElfFile> debug_file;  // separate debug info, when found
+  DebugInfoOrigin origin;
+  std::vector<LoadSegment> segments;
+  std::string build_id;
+  std::uint16_t machine = 0;
+  bool is_64 = false;
+  detail::SymbolTable symbols;
+  mutable std::unique_ptr<llvm::DWARFContext> dwarf;
+  mutable bool dwarf_tried = false;
+
+  [[nodiscard]] const llvm::DWARFContext* dwarf_context() const;
+};
+
+namespace {
+
+// What the ELF headers say, read through the typed ELFFile of whichever class/endianness.
+struct ElfFacts {
+  std::vector<LoadSegment> segments;
+  std::string build_id;  // hex
+  std::string debuglink;
+  std::uint32_t debuglink_crc = 0;
+  bool has_debuglink = false;
+  bool has_dwarf = false;
+  std::uint16_t machine = 0;
+  std::uint16_t type = 0;
+};
+
+std::string to_hex_string(llvm::ArrayRef<std::uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (std::uint8_t b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+template <class ELFT>
+llvm::Expected<ElfFacts> read_facts(const obj::ELFObjectFile<ELFT>& object) {
+  const auto& elf = object.getELFFile();
+  ElfFacts facts;
+  facts.machine = elf.getHeader().e_machine;
+  facts.type = elf.getHeader().e_type;
+  auto phdrs = elf.program_headers();
+  if (!phdrs) return phdrs.takeError();
+  for (const auto& ph : *phdrs) {
+    if (ph.p_type == llvm::ELF::PT_LOAD) {
+      facts.segments.push_back({ph.p_offset, ph.p_vaddr, ph.p_filesz, ph.p_memsz, ph.p_flags});
+    } else if (ph.p_type == llvm::ELF::PT_NOTE && facts.build_id.empty()) {
+      llvm::Error err = llvm::Error::success();
+      for (const auto& note : elf.notes(ph, err)) {
+        if (note.getType() == llvm::ELF::NT_GNU_BUILD_ID && note.getName() == "GNU") {
+          facts.build_id = to_hex_string(note.getDesc(ph.p_align));
+          break;
+        }
+      }
+      llvm::consumeError(std::move(err));  // a broken note is no reason to refuse the file
+    }
+  }
+  // Sections: a debug file or a relinked file may have notes only as sections; debuglink and
+  // DWARF presence always come from sections. Broken section headers leave these unset.
+  auto sections = elf.sections();
+  if (!sections) {
+    llvm::consumeError(sections.takeError());
+    return facts;
+  }
+  for (const auto& sec : *sections) {
+    auto name = elf.getSectionName(sec);
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      continue;
+    }
+    if (sec.sh_type == llvm::ELF::SHT_NOTE && facts.build_id.empty()) {
+      llvm::Error err = llvm::Error::success();
+      for (const auto& note : elf.notes(sec, err)) {
+        if (note.getType() == llvm::ELF::NT_GNU_BUILD_ID && note.getName() == "GNU") {
+          facts.build_id = to_hex_string(note.getDesc(sec.sh_addralign));
+          break;
+        }
+      }
+      llvm::consumeError(std::move(err));
+    } else if (*name == ".gnu_debuglink" && sec.sh_type != llvm::ELF::SHT_NOBITS) {
+      auto data = elf.getSectionContents(sec);
+      if (!data) {
+        llvm::consumeError(data.takeError());
+        continue;
+      }
+      const char* begin = reinterpret_cast<const char*>(data->data());
+      std::size_t len = strnlen(begin, data->size());
+      std::size_t crc_at = (len + 4) & ~std::size_t{3};
+      if (len > 0 && crc_at + 4 <= data->size()) {
+        facts.debuglink.assign(begin, len);
+        facts.debuglink_crc = llvm::support::endian::read32<ELFT::Endianness>(
+            data->data() + crc_at);
+        facts.has_debuglink = true;
+      }
+    } else if ((*name == ".debug_info" || *name == ".zdebug_info") &&
+               sec.sh_type != llvm::ELF::SHT_NOBITS && sec.sh_size > 0) {
+      facts.has_dwarf = true;
+    }
+  }
+  return facts;
+}
+
+llvm::Expected<ElfFacts> read_facts(const obj::ObjectFile& object) {
+  if (const auto* o = llvm::dyn_cast<obj::ELF64LEObjectFile>(&object)) return read_facts(*o);
+  if (const auto* o = llvm::dyn_cast<obj::ELF32LEObjectFile>(&object)) return read_facts(*o);
+  if (const auto* o = llvm::dyn_cast<obj::ELF64BEObjectFile>(&object)) return read_facts(*o);
+  if (const auto* o = llvm::dyn_cast<obj::ELF32BEObjectFile>(&object)) return read_facts(*o);
+  return llvm::createStringError(std::errc::invalid_argument, "not an ELF file");
+}
+
+llvm::Expected<ElfFile> parse_elf(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                                  FileIdentity identity) {
+  auto object = obj::ObjectFile::createObjectFile(buffer->getMemBufferRef());
+  if (!object) {
+    return llvm::createStringError(std::errc::invalid_argument, "%s: not a valid ELF file: %s",
+                                   buffer->getBufferIdentifier().str().c_str(),
+                                   llvm::toString(object.takeError()).c_str());
+  }
+  if (!llvm::isa<obj::ELFObjectFileBase>(object->get())) {
+    return llvm::createStringError(std::errc::invalid_argument, "%s: not an ELF file",
+                                   buffer->getBufferIdentifier().str().c_str());
+  }
+  return ElfFile{std::move(buffer), std::move(*object), identity};
+}
+
+llvm::Expected<ElfFile> open_elf(const std::string& path) {
+  auto mapped = map_regular_file(path);
+  if (!mapped) return mapped.takeError();
+  return parse_elf(std::move(mapped->buffer), mapped->identity);
+}
+
+bool exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  if (dir.back() == '/') return dir + name;
+  return dir + "/" + name;
+}
+
+// The debug directories to search, user ones first, then the system one under the sysroot.
+std::vector<std::string> debug_roots(const DebugSearch& search) {
+  std::vector<std::string> roots = search.debug_dirs;
+  roots.push_back(search.sysroot + "/usr/lib/debug");
+  return roots;
+}
+
+// A separate debug file is accepted only if it provably belongs to the module: same build-id, or
+// (without build-ids) the CRC recorded in .gnu_debuglink.
+std::optional<ElfFile> try_debug_file(const std::string& candidate, const ElfFacts& main,
+                                      const FileIdentity& main_identity, bool check_crc) {
+  if (!exists(candidate)) return std::nullopt;
+  auto file = open_elf(candidate);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return std::nullopt;
+  }
+  if (file->identity.dev == main_identity.dev && file->identity.inode == main_identity.inode) {
+    return std::nullopt;  // the debuglink named the file itself
+  }
+  auto facts = read_facts(*file->object);
+  if (!facts) {
+    llvm::consumeError(facts.takeError());
+    return std::nullopt;
+  }
+  if (!main.build_id.empty() && !facts->build_id.empty()) {
+    if (main.build_id != facts->build_id) return std::nullopt;
+  } else if (check_crc) {
+    auto bytes = file->buffer->getBuffer();
+    std::uint32_t crc = llvm::crc32(llvm::arrayRefFromStringRef(bytes));
+    if (crc != main.debuglink_crc) return std::nullopt;
+  }
+  return std::move(*file);
+}
+
+std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
+    const std::string& path, const ElfFacts& main, const FileIdentity& identity,
+    const DebugSearch& search) {
+  const auto roots = debug_roots(search);
+  if (main.build_id.size() > 2) {
+    for (const auto& root : roots) {
+      std::string candidate = root + "/.build-id/" + main.build_id.substr(0, 2) + "/" +
+                              main.build_id.substr(2) + ".debug";
+      if (auto f = try_debug_file(candidate, main, identity, false)) {
+        return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kBuildId, candidate}};
+      }
+    }
+  }
+  if (main.has_debuglink && main.debuglink.find('/') == std::string::npos) {
+    std::error_code ec;
+    std::string real = std::filesystem::canonical(path, ec).string();
+    if (ec) real = path;
+    std::string dir = std::filesystem::path(real).parent_path().string();
+    // The directory as the target machine names it, for the global debug-dir layout.
+    std::string target_dir = dir;
+    if (!search.sysroot.empty() && target_dir.starts_with(search.sysroot)) {
+      target_dir = target_dir.substr(search.sysroot.size());
+    }
+    std::vector<std::string> candidates = {join(dir, main.debuglink),
+                                           join(dir, ".debug/" + main.debuglink)};
+    for (const auto& root : roots) {
+      candidates.push_back(root + target_dir + "/" + main.debuglink);
+      candidates.push_back(join(root, main.debuglink));
+    }
+    for (const auto& candidate : candidates) {
+      if (auto f = try_debug_file(candidate, main, identity, true)) {
+        return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kDebugLink, candidate}};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFile file,
+                                                         const DebugSearch* search) {
+  auto facts = read_facts(*file.object);
+  if (!facts) {
+    return llvm::createStringError(std::errc::invalid_argument, "%s: %s", path.c_str(),
+                                   llvm::toString(facts.takeError()).c_str());
+  }
+  if (facts->type != llvm::ELF::ET_EXEC && facts->type != llvm::ELF::ET_DYN) {
+    return llvm::createStringError(std::errc::invalid_argument,
+                                   "%s: not an executable or shared object (ELF type %u)",
+                                   path.c_str(), unsigned{facts->type});
+  }
+  auto impl = std::make_unique<Module::Impl>();
+  impl->path = std::move(path);
+  impl->segments = std::move(facts->segments);
+  impl->build_id = facts->build_id;
+  impl->machine = facts->machine;
+  impl->is_64 = file.object->getBytesInAddress() == 8;
+  impl->file = std::move(file);
+  if (facts->has_dwarf) {
+    impl->origin = {DebugSource::kSelf, impl->path};
+  } else if (search != nullptr && search->enabled) {
+    if (auto found = find_debug_file(impl->path, *facts, impl->file.identity, *search)) {
+      impl->debug_file = std::move(found->first);
+      impl->origin = std::move(found->second);
+    }
+  }
+  impl->symbols.add(impl->file.elf());
+  if (impl->debug_file) impl->symbols.add(impl->debug_file->elf());
+  impl->symbols.finish();
+  return impl;
+}
+
+std::string_view valid(const std::string& s) {
+  return s == llvm::DILineInfo::BadString ? std::string_view{} : std::string_view{s};
+}
+
+}  // namespace
+
+std::string demangle(std::string_view name) {
+  if (name.empty()) return {};
+  return llvm::demangle(name);
+}
+
+const llvm::DWARFContext* Module::Impl::dwarf_context() const {
+  if (!dwarf_tried) {
+    dwarf_tried = true;
+    const ElfFile* source = nullptr;
+    if (origin.source == DebugSource::kSelf) source = &file;
+    if (debug_file) source = &*debug_file;
+    if (source != nullptr) {
+      // Malformed DWARF is reported by LLVM through these handlers; it must not reach stderr of
+      // the tools (the answer degrades to the symbol table instead).
+      auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
+      dwarf = llvm::DWARFContext::create(*source->object,
+                                         llvm::DWARFContext::ProcessDebugRelocations::Process,
+                                         nullptr, "", ignore, ignore);
+    }
+  }
+  return dwarf.get();
+}
+
+Module::Module(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Module::~Module() = default;
+
+llvm::Expected<std::unique_ptr<Module>> Module::open(const std::string& path,
+                                                     const DebugSearch& search) {
+  auto file = open_elf(path);
+  if (!file) return file.takeError();
+  auto impl = build_impl(path, std::move(*file), &search);
+  if (!impl) return impl.takeError();
+  return std::unique_ptr<Module>(new Module(std::move(*impl)));
+}
+
+llvm::Expected<std::unique_ptr<Module>> Module::from_buffer(
+    std::unique_ptr<llvm::MemoryBuffer> buffer) {
+  std::string name = buffer->getBufferIdentifier().str();
+  auto file = parse_elf(std::move(buffer), FileIdentity{});
+  if (!file) return file.takeError();
+  auto impl = build_impl(name, std::move(*file), nullptr);
+  if (!impl) return impl.takeError();
+  return std::unique_ptr<Module>(new Module(std::move(*impl)));
+}
+
+const std::string& Module::path() const { return impl_->path; }
+const FileIdentity& Module::identity() const { return impl_->file.identity; }
+std::span<const LoadSegment> Module::segments() const { return impl_->segments; }
+const std::string& Module::build_id() const { return impl_->build_id; }
+const DebugInfoOrigin& Module::debug_origin() const { return impl_->origin; }
+std::uint16_t Module::machine() const { return impl_->machine; }
+bool Module::is_64bit() const { return impl_->is_64; }
+
+std::optional<VirtAddr> Module::to_virt(FileOffset offset) const {
+  return sym::to_virt(impl_->segments, offset);
+}
+
+std::optional<FileOffset> Module::to_file_offset(VirtAddr vaddr) const {
+  return sym::to_file_offset(impl_->segments, vaddr);
+}
+
+std::optional<SymbolHit> Module::symbol_at(VirtAddr vaddr) const {
+  return impl_->symbols.find(vaddr.value());
+}
+
+std::span<const std::uint8_t> Module::bytes_at(VirtAddr vaddr, std::size_t size) const {
+  auto offset = to_file_offset(vaddr);
+  if (!offset) return {};
+  const LoadSegment* seg = segment_for(impl_->segments, *offset);
+  auto data = impl_->file.buffer->getBuffer();
+  if (seg == nullptr || offset->value() >= data.size()) return {};
+  std::uint64_t in_segment = seg->offset + seg->filesz - offset->value();
+  std::uint64_t in_file = data.size() - offset->value();
+  std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>({size, in_segment, in_file}));
+  return {reinterpret_cast<const std::uint8_t*>(data.data()) + offset->value(), n};
+}
+
+std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options) const {
+  std::vector<Frame> frames;
+  const llvm::DWARFContext* ctx = options.lines ? impl_->dwarf_context() : nullptr;
+  if (ctx != nullptr) {
+    // LLVM's lookup functions are not const, but they only fill caches.
+    auto* dwarf = const_cast<llvm::DWARFContext*>(ctx);
+    llvm::DILineInfoSpecifier spec(
+        llvm::DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath,
+        llvm::DILineInfoSpecifier::FunctionNameKind::LinkageName);
+    obj::SectionedAddress where{vaddr.value(), obj::SectionedAddress::UndefSection};
+    auto add = [&](const llvm::DILineInfo& info) {
+      Frame f;
+      f.raw_name = valid(info.FunctionName);
+      f.file = valid(info.FileName);
+      f.line = info.Line;
+      f.column = info.Column;
+      f.discriminator = info.Discriminator;
+      frames.push_back(std::move(f));
+    };
+    if (options.inlines) {
+      llvm::DIInliningInfo chain = dwarf->getInliningInfoForAddress(where, spec);
+      for (std::uint32_t i = 0; i < chain.getNumberOfFrames(); ++i) add(chain.getFrame(i));
+      for (std::size_t i = 0; i + 1 < frames.size(); ++i) frames[i].inlined = true;
+    } else {
+      llvm::DILineInfo info = dwarf->getLineInfoForAddress(where, spec);
+      if (valid(info.FileName).size() != 0 || valid(info.FunctionName).size() != 0) add(info);
+    }
+  }
+  // The symbol table names the physical function when DWARF does not cover the address or has
+  // no name for it.
+  if (frames.empty() || frames.back().raw_name.empty()) {
+    if (auto hit = symbol_at(vaddr)) {
+      if (frames.empty()) frames.emplace_back();
+      frames.back().raw_name = hit->name;
+    }
+  }
+  for (auto& f : frames) f.function = options.demangle ? demangle(f.raw_name) : f.raw_name;
+  return frames;
+}
+
+}  // namespace sym

@@ -1,0 +1,316 @@
+#include <libsym/profile.h>
+
+#include <cmath>
+
+namespace sym {
+
+namespace {
+
+// A cursor over one line with the few token shapes heap profiles use.
+class LineReader {
+ public:
+  explicit LineReader(std::string_view line) : rest_(line) {}
+
+  void skip_blanks() {
+    while (!rest_.empty() && (rest_.front() == ' ' || rest_.front() == '\t')) rest_.remove_prefix(1);
+  }
+  bool literal(std::string_view word) {
+    skip_blanks();
+    if (!rest_.starts_with(word)) return false;
+    rest_.remove_prefix(word.size());
+    return true;
+  }
+  std::optional<std::uint64_t> number() {
+    skip_blanks();
+    std::size_t n = 0;
+    while (n < rest_.size() && rest_[n] >= '0' && rest_[n] <= '9') ++n;
+    auto v = parse_dec(rest_.substr(0, n));
+    if (v) rest_.remove_prefix(n);
+    return v;
+  }
+  // The next blank-separated word.
+  std::string_view word() {
+    skip_blanks();
+    std::size_t n = 0;
+    while (n < rest_.size() && rest_[n] != ' ' && rest_[n] != '\t') ++n;
+    auto w = rest_.substr(0, n);
+    rest_.remove_prefix(n);
+    return w;
+  }
+  [[nodiscard]] bool at_end() const {
+    return rest_.find_first_not_of(" \t") == std::string_view::npos;
+  }
+  [[nodiscard]] std::string_view rest() const { return rest_; }
+
+ private:
+  std::string_view rest_;
+};
+
+// "C: B [AC: AB]"
+std::optional<CountsLine> read_counts(LineReader& r) {
+  CountsLine c;
+  auto a = r.number();
+  if (!a || !r.literal(":")) return std::nullopt;
+  auto b = r.number();
+  if (!b || !r.literal("[")) return std::nullopt;
+  auto d = r.number();
+  if (!d || !r.literal(":")) return std::nullopt;
+  auto e = r.number();
+  if (!e || !r.literal("]")) return std::nullopt;
+  c.inuse_objects = *a;
+  c.inuse_bytes = *b;
+  c.alloc_objects = *d;
+  c.alloc_bytes = *e;
+  return c;
+}
+
+// Frames after "@": hex addresses; "(nil)" (glibc's %p of NULL) is a zero frame.
+bool read_frames(LineReader& r, std::vector<AbsAddr>& pcs, std::string* bad) {
+  for (;;) {
+    auto w = r.word();
+    if (w.empty()) return true;
+    if (w == "(nil)") {
+      pcs.emplace_back(0);
+      continue;
+    }
+    auto v = w.starts_with("0x") || w.starts_with("0X") ? parse_hex(w) : std::nullopt;
+    if (!v) {
+      *bad = std::string(w);
+      return false;
+    }
+    pcs.emplace_back(*v);
+  }
+}
+
+struct Lines {
+  std::string_view text;
+  std::size_t number = 0;
+  bool next(std::string_view& line) {
+    if (text.empty()) return false;
+    auto nl = text.find('\n');
+    line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    ++number;
+    return true;
+  }
+};
+
+bool is_maps_header(std::string_view line) {
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  return line == "MAPPED_LIBRARIES:" || line == "--- Memory map: ---";
+}
+
+llvm::Error header_error(std::string_view line, const std::string& what) {
+  return llvm::createStringError(std::errc::invalid_argument, "line 1: %s: '%s'", what.c_str(),
+                                 quote_line(line).c_str());
+}
+
+// "heap_v2/R", "heapz_v2/R", "heap/2R", "heapprofile", "heap": the sampling rule.
+bool read_sampling(std::string_view tag, HeapProfile& p) {
+  auto slash = tag.find('/');
+  std::string_view kind = tag.substr(0, slash);
+  std::optional<std::uint64_t> number;
+  if (slash != std::string_view::npos) number = parse_dec(tag.substr(slash + 1));
+  if ((kind == "heap_v2" || kind == "heapz_v2") && number) {
+    p.sampling = Sampling::kPoisson;
+    p.period = *number;
+    return true;
+  }
+  if (kind == "heap" && number) {
+    p.sampling = Sampling::kLegacy;
+    p.period = *number / 2;
+    return true;
+  }
+  if ((kind == "heapprofile" || kind == "heap") && slash == std::string_view::npos) {
+    p.sampling = Sampling::kNone;
+    p.period = 1;
+    return true;
+  }
+  return false;
+}
+
+void finish_maps(HeapProfile& p, Lines& lines, Diagnostics* diags) {
+  p.has_maps = true;
+  p.maps = ProcessMap::parse(lines.text, diags, lines.number + 1);
+  lines.text = {};
+}
+
+void parse_jemalloc(Lines& lines, HeapProfile& p, Diagnostics* diags) {
+  auto report = [&](std::string_view line, std::string message) {
+    if (diags != nullptr) diags->push_back({lines.number, std::string(line), std::move(message)});
+  };
+  StackSample* current = nullptr;  // the record whose thread lines we are reading
+  bool header_totals = false;
+  std::string_view line;
+  while (lines.next(line)) {
+    if (line.empty()) continue;
+    if (is_maps_header(line)) {
+      finish_maps(p, lines, diags);
+      break;
+    }
+    LineReader r(line);
+    if (line.front() == '@') {
+      r.literal("@");
+      StackSample s;
+      s.line_number = lines.number;
+      std::string bad;
+      if (!read_frames(r, s.pcs, &bad)) {
+        report(line, "expected hexadecimal return addresses after '@', got '" + bad + "'");
+        current = nullptr;
+        continue;
+      }
+      p.samples.push_back(std::move(s));
+      current = &p.samples.back();
+      header_totals = false;
+      continue;
+    }
+    if (!r.literal("t")) {
+      report(line, "expected '@ ADDR...', a '  tN: counts' line or MAPPED_LIBRARIES:");
+      continue;
+    }
+    std::optional<std::uint64_t> thread;
+    bool star = r.literal("*");
+    if (!star) thread = r.number();
+    if ((!star && !thread) || !r.literal(":")) {
+      report(line, "expected 't*:' or 'tN:' with a thread number");
+      continue;
+    }
+    auto counts = read_counts(r);
+    if (!counts) {
+      report(line, "expected counts 'OBJECTS: BYTES [OBJECTS: BYTES]'");
+      continue;
+    }
+    if (current == nullptr && p.samples.empty() && !header_totals && star) {
+      p.totals = *counts;
+      header_totals = true;
+    } else if (current == nullptr && p.samples.empty() && thread) {
+      // Header thread lines may carry the thread's name (any text, spaces included).
+      std::string_view name = r.rest();
+      while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+      p.threads.push_back({*thread, *counts, std::string(name)});
+    } else if (current != nullptr && star) {
+      if (current->counts != CountsLine{} || !current->threads.empty()) {
+        report(line, "second 't*:' line for the record on line " +
+                         std::to_string(current->line_number));
+        continue;
+      }
+      current->counts = *counts;
+    } else if (current != nullptr && thread) {
+      if (!r.at_end()) {
+        report(line, "unexpected text after the counts");
+        continue;
+      }
+      current->threads.push_back({*thread, *counts});
+    } else {
+      report(line, "counts line outside of a record");
+    }
+  }
+}
+
+void parse_gperftools(Lines& lines, HeapProfile& p, Diagnostics* diags) {
+  std::string_view line;
+  while (lines.next(line)) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (is_maps_header(line)) {
+      finish_maps(p, lines, diags);
+      break;
+    }
+    LineReader r(line);
+    StackSample s;
+    s.line_number = lines.number;
+    auto counts = read_counts(r);
+    std::string bad;
+    if (!counts || !r.literal("@")) {
+      if (diags != nullptr) {
+        diags->push_back({lines.number, std::string(line),
+                          "expected 'OBJECTS: BYTES [OBJECTS: BYTES] @ ADDR...'"});
+      }
+      continue;
+    }
+    if (!read_frames(r, s.pcs, &bad)) {
+      if (diags != nullptr) {
+        diags->push_back({lines.number, std::string(line),
+                          "expected hexadecimal return addresses after '@', got '" + bad + "'"});
+      }
+      continue;
+    }
+    s.counts = *counts;
+    p.samples.push_back(std::move(s));
+  }
+}
+
+}  // namespace
+
+std::optional<MapsSection> find_maps_section(std::string_view text) {
+  Lines lines{text};
+  std::string_view line;
+  while (lines.next(line)) {
+    if (is_maps_header(line)) return MapsSection{lines.text, lines.number + 1};
+  }
+  return std::nullopt;
+}
+
+llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostics* diags) {
+  Lines lines{text};
+  std::string_view first;
+  if (!lines.next(first)) {
+    return llvm::createStringError(std::errc::invalid_argument, "empty input, no heap profile");
+  }
+  HeapProfile p;
+  if (first.starts_with("heap_v2/")) {
+    p.format = ProfileFormat::kJemallocV2;
+    auto period = parse_dec(first.substr(8));
+    if (!period) return header_error(first, "expected 'heap_v2/PERIOD' with a decimal period");
+    p.sampling = Sampling::kPoisson;
+    p.period = *period;
+  } else if (first.starts_with("heap profile:")) {
+    p.format = ProfileFormat::kGperftools;
+    LineReader r(first.substr(13));
+    auto totals = read_counts(r);
+    if (!totals || !r.literal("@")) {
+      return header_error(first, "expected 'heap profile: N: B [N: B] @ TYPE'");
+    }
+    p.totals = *totals;
+    std::string_view tag = r.word();
+    if (!read_sampling(tag, p) || !r.at_end()) {
+      return header_error(first, "unsupported profile type '" + std::string(tag) +
+                                     "' (expected heapprofile, heap_v2/R, heapz_v2/R or heap/2R)");
+    }
+  } else {
+    return header_error(first, "not a heap profile, expected 'heap_v2/PERIOD' or 'heap profile:'");
+  }
+  if (p.sampling != Sampling::kNone && p.period == 0) {
+    if (diags != nullptr) {
+      diags->push_back({1, std::string(first),
+                        "sample period 0 is impossible; counts are used as written"});
+    }
+    p.sampling = Sampling::kNone;
+    p.period = 1;
+  }
+  if (p.format == ProfileFormat::kJemallocV2) {
+    parse_jemalloc(lines, p, diags);
+  } else {
+    parse_gperftools(lines, p, diags);
+  }
+  return p;
+}
+
+Estimate unbias(std::uint64_t objects, std::uint64_t bytes, Sampling sampling,
+                std::uint64_t period) {
+  Estimate e{static_cast<double>(objects), static_cast<double>(bytes)};
+  if (objects == 0 || bytes == 0 || period == 0) return e;
+  const double ratio = e.bytes / e.objects / static_cast<double>(period);
+  double scale = 1.0;
+  switch (sampling) {
+    case Sampling::kNone: break;
+    case Sampling::kPoisson: scale = 1.0 / -std::expm1(-ratio); break;
+    case Sampling::kLegacy: scale = ratio < 1.0 ? 1.0 / ratio : 1.0; break;
+  }
+  if (!std::isfinite(scale)) scale = 1.0;
+  e.objects *= scale;
+  e.bytes *= scale;
+  return e;
+}
+
+}  // namespace sym

@@ -1,0 +1,40 @@
+// A sorted table of code symbols with sizes, built from .symtab/.dynsym of one or two ELF files.
+#pragma once
+
+#include <libsym/frame.h>
+
+#include <llvm/Object/ELFObjectFile.h>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace sym::detail {
+
+class SymbolTable {
+ public:
+  // Adds the function symbols of obj (.symtab and .dynsym). Names point into obj's buffer, which
+  // must outlive the table.
+  void add(const llvm::object::ELFObjectFileBase& obj);
+  // Sorts, picks one name per address, links symbols to the sized symbols enclosing them.
+  void finish();
+
+  [[nodiscard]] std::optional<SymbolHit> find(std::uint64_t vaddr) const;
+  [[nodiscard]] std::size_t size() const { return symbols_.size(); }
+
+ private:
+  struct Symbol {
+    std::uint64_t addr = 0;
+    std::uint64_t size = 0;
+    std::string_view name;
+    int rank = 0;  // higher wins among symbols at one address
+    std::uint32_t parent = kNoParent;  // innermost sized symbol enclosing addr
+  };
+  static constexpr std::uint32_t kNoParent = 0xffffffffU;
+  static SymbolHit hit(const Symbol& s, std::uint64_t vaddr);
+
+  std::vector<Symbol> symbols_;
+};
+
+}  // namespace sym::detail

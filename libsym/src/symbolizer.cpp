@@ -1,0 +1,217 @@
+#include <libsym/symbolizer.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <numeric>
+#include <sys/stat.h>
+#include <unordered_map>
+
+namespace sym {
+
+Symbolizer::Symbolizer(SymbolizerOptions options) : options_(std::move(options)) {
+  if (!options_.debug.sysroot.empty()) options_.verify_identity = false;
+}
+Symbolizer::~Symbolizer() = default;
+
+void Symbolizer::on_problem(std::function<void(const ModuleProblem&)> handler) {
+  on_problem_ = std::move(handler);
+}
+
+namespace {
+
+// Sorts out what kind of failure opening a path was, from errno-style facts on disk.
+Reason classify_open_failure(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Reason::kFileMissing;
+  if (!S_ISREG(st.st_mode)) return Reason::kNotRegularFile;
+  return Reason::kBadObject;
+}
+
+}  // namespace
+
+Symbolizer::Entry& Symbolizer::entry_for(const std::string& path) {
+  auto& slot = entries_[path];
+  if (slot) return *slot;
+  slot = std::make_unique<Entry>();
+  auto identity = identify_regular_file(path);
+  if (!identity) {
+    slot->reason = classify_open_failure(path);
+    slot->detail = llvm::toString(identity.takeError());
+    return *slot;
+  }
+  // One Module per file identity: symlinked paths to one file share it.
+  FileIdentity key{identity->dev, identity->inode, identity->size};
+  auto found = modules_.find(key);
+  if (found != modules_.end()) {
+    slot->module = found->second.get();
+    return *slot;
+  }
+  auto module = Module::open(path, options_.debug);
+  if (!module) {
+    slot->reason = classify_open_failure(path);
+    if (slot->reason == Reason::kFileMissing) slot->reason = Reason::kBadObject;
+    slot->detail = llvm::toString(module.takeError());
+    return *slot;
+  }
+  slot->module = module->get();
+  modules_.emplace(key, std::move(*module));
+  return *slot;
+}
+
+const Module* Symbolizer::module_for(const std::string& path, const Mapping* mapping,
+                                     Reason* reason, std::string* detail) {
+  // Problems are remembered per (path, mapped inode) so each is reported once.
+  std::string key = path;
+  if (mapping != nullptr) key += '\0' + std::to_string(mapping->inode);
+  auto [it, fresh] = checked_.try_emplace(key);
+  Entry& checked = it->second;
+  if (fresh) {
+    Entry& entry = entry_for(path);
+    checked = Entry{entry.module, entry.reason, entry.detail};
+    if (checked.module != nullptr && mapping != nullptr && options_.verify_identity) {
+      // The maps line names the inode that was mapped; a different inode at the path means the
+      // file was replaced (rebuilt, upgraded). Device numbers are not compared: overlayfs and
+      // btrfs report different ones in maps and in stat for the same file.
+      const FileIdentity& id = checked.module->identity();
+      if (mapping->inode != 0 && id.inode != mapping->inode) {
+        checked = Entry{nullptr, Reason::kFileChanged,
+                        path + ": inode " + std::to_string(id.inode) + " on disk, " +
+                            std::to_string(mapping->inode) + " in the snapshot"};
+      } else if (mapping->pgoff >= id.size && mapping->pgoff != 0) {
+        checked = Entry{nullptr, Reason::kFileChanged,
+                        path + ": mapped at file offset " + to_hex(mapping->pgoff) +
+                            " but the file has only " + std::to_string(id.size) + " bytes"};
+      }
+    }
+    if (mapping != nullptr && mapping->deleted && checked.reason == Reason::kFileMissing) {
+      checked.detail = path + ": deleted after it was mapped";
+    }
+    if (checked.module == nullptr && on_problem_) {
+      on_problem_(ModuleProblem{path, checked.reason, checked.detail});
+    }
+  }
+  if (reason != nullptr) *reason = checked.reason;
+  if (detail != nullptr) *detail = checked.detail;
+  return checked.module;
+}
+
+void Symbolizer::resolve_at(const Module& module, Symbolized& out, VirtAddr vaddr) {
+  out.vaddr = vaddr;
+  out.symbol = module.symbol_at(vaddr);
+  out.frames = module.frames_at(vaddr, options_.frames);
+  out.reason = out.frames.empty() ? Reason::kNoSymbol : Reason::kNone;
+}
+
+namespace {
+
+std::uint64_t adjusted(std::uint64_t input, Adjust adjust) {
+  return adjust == Adjust::kReturnAddress && input > 0 ? input - 1 : input;
+}
+
+// Resolves the entries of `group` (indices into `out`) that share a key once each: sorts them
+// by key, resolves the first of each run and copies the answer to the rest.
+template <class Key, class Resolve>
+void resolve_distinct(std::vector<Symbolized>& out, std::vector<std::size_t>& group, Key key,
+                      Resolve resolve) {
+  std::sort(group.begin(), group.end(),
+            [&](std::size_t a, std::size_t b) { return key(out[a]) < key(out[b]); });
+  for (std::size_t i = 0; i < group.size();) {
+    Symbolized& first = out[group[i]];
+    resolve(first);
+    std::size_t j = i + 1;
+    for (; j < group.size() && key(out[group[j]]) == key(first); ++j) {
+      Symbolized& dup = out[group[j]];
+      const std::uint64_t input = dup.input;
+      dup = first;
+      dup.input = input;
+    }
+    i = j;
+  }
+}
+
+}  // namespace
+
+std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
+                                              std::span<const AbsAddr> addresses,
+                                              Adjust adjust) {
+  std::vector<Symbolized> out(addresses.size());
+  // Group by module path; answer what needs no file right away.
+  std::unordered_map<std::string, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    Symbolized& r = out[i];
+    r.input = addresses[i].value();
+    r.lookup = adjusted(r.input, adjust);
+    const Mapping* m = map.find(AbsAddr(r.lookup));
+    r.mapping = m;
+    if (m == nullptr) {
+      r.reason = Reason::kUnmapped;
+      continue;
+    }
+    r.file_offset = m->file_offset(AbsAddr(r.lookup));
+    switch (m->kind) {
+      case MappingKind::kAnonymous: r.reason = Reason::kAnonymous; continue;
+      case MappingKind::kPseudo: r.reason = Reason::kPseudo; continue;
+      case MappingKind::kMemfd: r.reason = Reason::kMemfd; continue;
+      case MappingKind::kFile: break;
+    }
+    r.module = options_.debug.sysroot + m->path;
+    groups[r.module].push_back(i);
+  }
+  for (auto& [path, group] : groups) {
+    Reason reason = Reason::kNone;
+    std::string detail;
+    const Module* module = module_for(path, out[group.front()].mapping, &reason, &detail);
+    if (module == nullptr) {
+      for (std::size_t i : group) {
+        out[i].reason = reason;
+        out[i].detail = detail;
+      }
+      continue;
+    }
+    resolve_distinct(
+        out, group, [](const Symbolized& s) { return s.file_offset->value(); },
+        [&](Symbolized& s) {
+          auto vaddr = module->to_virt(*s.file_offset);
+          if (!vaddr) {
+            s.reason = Reason::kOutsideSegments;
+            return;
+          }
+          resolve_at(*module, s, *vaddr);
+        });
+  }
+  return out;
+}
+
+Symbolized Symbolizer::symbolize(const ProcessMap& map, AbsAddr address, Adjust adjust) {
+  return std::move(symbolize(map, std::span(&address, 1), adjust).front());
+}
+
+std::vector<Symbolized> Symbolizer::symbolize_elf(const std::string& path,
+                                                  std::span<const VirtAddr> addresses,
+                                                  Adjust adjust) {
+  std::vector<Symbolized> out(addresses.size());
+  Reason reason = Reason::kNone;
+  std::string detail;
+  const Module* module = module_for(path, nullptr, &reason, &detail);
+  std::vector<std::size_t> group(addresses.size());
+  std::iota(group.begin(), group.end(), std::size_t{0});
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    out[i].input = addresses[i].value();
+    out[i].lookup = adjusted(out[i].input, adjust);
+    out[i].module = path;
+    if (module == nullptr) {
+      out[i].reason = reason;
+      out[i].detail = detail;
+    }
+  }
+  if (module == nullptr) return out;
+  resolve_distinct(
+      out, group, [](const Symbolized& s) { return s.lookup; },
+      [&](Symbolized& s) {
+        s.file_offset = module->to_file_offset(VirtAddr(s.lookup));
+        resolve_at(*module, s, VirtAddr(s.lookup));
+      });
+  return out;
+}
+
+}  // namespace sym

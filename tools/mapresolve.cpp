@@ -1,0 +1,329 @@
+// mapresolve: addr2line that understands processes.
+//
+//   mapresolve --maps FILE ADDR...    addresses in a process described by a maps snapshot
+//   mapresolve --pid PID ADDR...      addresses in a live process
+//   mapresolve --dump FILE ADDR...    addresses in a heap dump's MAPPED_LIBRARIES section
+//   mapresolve -e ELF ADDR...         ELF virtual addresses (classic addr2line)
+//
+// Without ADDR arguments, addresses are read from stdin (whitespace separated) and each batch
+// of available input is answered and flushed before more is read, so it works as a coprocess.
+#include <libsym/printer.h>
+#include <libsym/profile.h>
+#include <libsym/symbolizer.h>
+
+#include <llvm/Support/Error.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <getopt.h>
+#include <optional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitInput = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kUsage = R"(Usage: mapresolve [OPTION]... (--maps FILE | --pid PID | --dump FILE | -e ELF) [ADDR]...
+Resolve runtime addresses to module, file offset, ELF virtual address, symbol, file:line
+and inline frames. Without ADDR arguments, addresses are read from standard input.
+
+Where the addresses come from (exactly one):
+  -m, --maps=FILE         a /proc/PID/maps snapshot (addresses are absolute)
+  -P, --pid=PID           a live process (reads /proc/PID/maps)
+  -d, --dump=FILE         the MAPPED_LIBRARIES section of a heap profile
+  -e, --exe=ELF           one ELF file; addresses are its virtual addresses (addr2line mode)
+
+addr2line-compatible flags:
+  -a, --addresses         print each input address before its answer
+  -f, --functions         print function names
+  -i, --inlines           print the whole inline chain (innermost first)
+  -C, --demangle          demangle C++/Rust names
+  -p, --pretty-print      one line per address
+  -s, --basenames         strip directories from file names
+
+Output:
+      --output=STYLE      default, gnu (GNU addr2line, exact), llvm (llvm-symbolizer), json
+                          (default: gnu with -e, default otherwise)
+  -r, --return-address    addresses are return addresses: look up ADDR-1 (the call)
+      --no-demangle       print raw (mangled) names in the default and json styles
+
+Debug info:
+      --debug-dir=DIR     also look for separate debug files in DIR (repeatable)
+      --sysroot=DIR       prefix every path from the maps with DIR (another machine's files)
+      --no-verify         use a mapped file even if its inode differs from the snapshot
+
+  -h, --help              this text
+  -V, --version           version
+
+Exit status: 0 all input understood; 1 input errors (unreadable maps, bad address lines),
+answers for the rest are still printed; 2 usage errors.
+)";
+
+struct Args {
+  std::optional<std::string> maps_file;
+  std::optional<std::string> pid;
+  std::optional<std::string> dump_file;
+  std::optional<std::string> exe;
+  sym::PrintOptions print;
+  std::optional<sym::OutputStyle> style;
+  bool return_address = false;
+  bool no_demangle = false;
+  sym::SymbolizerOptions symbolizer;
+  std::vector<std::string> addresses;
+};
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "mapresolve: %s\nTry 'mapresolve --help' for more information.\n",
+               message.c_str());
+  return kExitUsage;
+}
+
+std::optional<sym::OutputStyle> parse_style(std::string_view s) {
+  if (s == "default") return sym::OutputStyle::kDefault;
+  if (s == "gnu" || s == "GNU") return sym::OutputStyle::kGnu;
+  if (s == "llvm" || s == "LLVM") return sym::OutputStyle::kLlvm;
+  if (s == "json" || s == "JSON") return sym::OutputStyle::kJson;
+  return std::nullopt;
+}
+
+// Parses argv; returns an exit code to stop with, or nullopt to go on.
+std::optional<int> parse_args(int argc, char** argv, Args& args) {
+  enum { kOutput = 1000, kNoDemangle, kDebugDir, kSysroot, kNoVerify };
+  static const option kLong[] = {
+      {"maps", required_argument, nullptr, 'm'},
+      {"pid", required_argument, nullptr, 'P'},
+      {"dump", required_argument, nullptr, 'd'},
+      {"exe", required_argument, nullptr, 'e'},
+      {"addresses", no_argument, nullptr, 'a'},
+      {"functions", no_argument, nullptr, 'f'},
+      {"inlines", no_argument, nullptr, 'i'},
+      {"demangle", no_argument, nullptr, 'C'},
+      {"pretty-print", no_argument, nullptr, 'p'},
+      {"basenames", no_argument, nullptr, 's'},
+      {"output", required_argument, nullptr, kOutput},
+      {"return-address", no_argument, nullptr, 'r'},
+      {"no-demangle", no_argument, nullptr, kNoDemangle},
+      {"debug-dir", required_argument, nullptr, kDebugDir},
+      {"sysroot", required_argument, nullptr, kSysroot},
+      {"no-verify", no_argument, nullptr, kNoVerify},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
+      {nullptr, 0, nullptr, 0},
+  };
+  opterr = 0;
+  int c = 0;
+  while ((c = getopt_long(argc, argv, "+m:P:d:e:afiCpsrhV", kLong, nullptr)) != -1) {
+    switch (c) {
+      case 'm': args.maps_file = optarg; break;
+      case 'P': args.pid = optarg; break;
+      case 'd': args.dump_file = optarg; break;
+      case 'e': args.exe = optarg; break;
+      case 'a': args.print.addresses = true; break;
+      case 'f': args.print.functions = true; break;
+      case 'i': args.print.inlines = true; break;
+      case 'C': args.print.demangle = true; break;
+      case 'p': args.print.pretty = true; break;
+      case 's': args.print.basenames = true; break;
+      case 'r': args.return_address = true; break;
+      case kOutput:
+        args.style = parse_style(optarg);
+        if (!args.style) return usage_error(std::string("unknown output style '") + optarg + "'");
+        break;
+      case kNoDemangle: args.no_demangle = true; break;
+      case kDebugDir: args.symbolizer.debug.debug_dirs.emplace_back(optarg); break;
+      case kSysroot: args.symbolizer.debug.sysroot = optarg; break;
+      case kNoVerify: args.symbolizer.verify_identity = false; break;
+      case 'h': std::fputs(kUsage, stdout); return kExitOk;
+      case 'V': std::puts("mapresolve (libsym) 0.1.0"); return kExitOk;
+      default: {
+        std::string bad = optopt != 0 ? std::string("-") + static_cast<char>(optopt)
+                                      : std::string(argv[optind - 1]);
+        return usage_error("unknown or incomplete option '" + bad + "'");
+      }
+    }
+  }
+  for (int i = optind; i < argc; ++i) args.addresses.emplace_back(argv[i]);
+  int sources = (args.maps_file ? 1 : 0) + (args.pid ? 1 : 0) + (args.dump_file ? 1 : 0) +
+                (args.exe ? 1 : 0);
+  if (sources == 0) return usage_error("say where addresses live: --maps, --pid, --dump or -e");
+  if (sources > 1) return usage_error("--maps, --pid, --dump and -e exclude each other");
+  if (args.pid && !sym::parse_dec(*args.pid)) {
+    return usage_error("--pid needs a decimal process id, got '" + *args.pid + "'");
+  }
+  return std::nullopt;
+}
+
+class Resolver {
+ public:
+  explicit Resolver(Args& args) : args_(args), symbolizer_(args.symbolizer) {
+    symbolizer_.on_problem([](const sym::ModuleProblem& p) {
+      std::fprintf(stderr, "mapresolve: warning: %s (%s)\n", p.detail.c_str(),
+                   std::string(sym::describe(p.reason)).c_str());
+    });
+  }
+
+  // Loads the process map; false (with a message) if it cannot be read at all.
+  bool load() {
+    if (args_.exe) {
+      // Classic addr2line: the file must be usable at all, or every answer would be "??".
+      sym::Reason reason{};
+      std::string detail;
+      const sym::Module* exe = symbolizer_.module_for(*args_.exe, nullptr, &reason, &detail);
+      if (exe == nullptr) return false;
+      choose_output(exe);
+      return true;
+    }
+    std::string source;
+    sym::Diagnostics diags;
+    if (args_.maps_file || args_.pid) {
+      source = args_.maps_file ? *args_.maps_file : "/proc/" + *args_.pid + "/maps";
+      auto map = sym::ProcessMap::read_file(source, &diags);
+      if (!map) {
+        std::fprintf(stderr, "mapresolve: %s\n", llvm::toString(map.takeError()).c_str());
+        return false;
+      }
+      map_ = std::move(*map);
+    } else {
+      source = *args_.dump_file;
+      auto text = sym::read_text_file(source, sym::kMaxProfileBytes);
+      if (!text) {
+        std::fprintf(stderr, "mapresolve: %s\n", llvm::toString(text.takeError()).c_str());
+        return false;
+      }
+      auto section = sym::find_maps_section(*text);
+      if (!section) {
+        std::fprintf(stderr, "mapresolve: %s: no MAPPED_LIBRARIES section\n", source.c_str());
+        return false;
+      }
+      map_ = sym::ProcessMap::parse(section->text, &diags, section->first_line);
+    }
+    choose_output(nullptr);
+    for (const auto& d : diags) {
+      std::fprintf(stderr, "mapresolve: %s\n", d.format(source).c_str());
+      had_input_error_ = true;
+    }
+    return true;
+  }
+
+  // Resolves the tokens of one chunk of input and writes the answers; bad tokens get a message.
+  void answer(const std::vector<std::string>& tokens, const std::string& source,
+              std::size_t line) {
+    std::vector<std::uint64_t> values;
+    values.reserve(tokens.size());
+    for (const auto& token : tokens) {
+      if (auto v = sym::parse_hex(token)) {
+        values.push_back(*v);
+      } else {
+        std::fprintf(stderr, "mapresolve: %s%s: not a hexadecimal address: '%s'\n",
+                     source.c_str(), line == 0 ? "" : (":" + std::to_string(line)).c_str(),
+                     sym::quote_line(token).c_str());
+        had_input_error_ = true;
+      }
+    }
+    const auto adjust = args_.return_address ? sym::Adjust::kReturnAddress : sym::Adjust::kNone;
+    if (values.empty()) return;
+    std::vector<sym::Symbolized> results;
+    if (args_.exe) {
+      std::vector<sym::VirtAddr> addrs;
+      for (auto v : values) addrs.emplace_back(v);
+      results = symbolizer_.symbolize_elf(*args_.exe, addrs, adjust);
+    } else {
+      std::vector<sym::AbsAddr> addrs;
+      for (auto v : values) addrs.emplace_back(v);
+      results = symbolizer_.symbolize(map_, addrs, adjust);
+    }
+    std::string out;
+    for (const auto& r : results) sym::print(out, r, style_, print_);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  }
+
+  [[nodiscard]] bool had_input_error() const { return had_input_error_; }
+
+ private:
+  // Decided once the input is known: the style, and what it shows.
+  void choose_output(const sym::Module* exe) {
+    style_ = args_.style.value_or(exe != nullptr ? sym::OutputStyle::kGnu
+                                                 : sym::OutputStyle::kDefault);
+    print_ = args_.print;
+    if (style_ != sym::OutputStyle::kGnu) {
+      // The other styles show everything by default, like llvm-symbolizer.
+      print_.inlines = true;
+      print_.functions = true;
+      print_.demangle = !args_.no_demangle;
+    }
+    if (exe != nullptr) print_.address_width = exe->is_64bit() ? 16 : 8;
+  }
+
+  Args& args_;
+  sym::OutputStyle style_ = sym::OutputStyle::kDefault;
+  sym::PrintOptions print_;
+  sym::Symbolizer symbolizer_;
+  sym::ProcessMap map_;
+  bool had_input_error_ = false;
+};
+
+// Reads stdin in chunks; each chunk's complete lines are answered together and flushed before
+// the next read, so a coprocess gets its answer as soon as its line is in.
+void serve_stdin(Resolver& resolver) {
+  std::string pending;
+  std::size_t line_number = 0;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    const bool eof = n <= 0;
+    if (!eof) pending.append(buf, static_cast<std::size_t>(n));
+    std::size_t end = eof ? pending.size() : pending.rfind('\n');
+    if (end == std::string::npos) continue;
+    std::string_view chunk(pending.data(), end);
+    // Good lines are answered together; a line with a bad token is answered on its own so that
+    // its message can name it, after everything before it.
+    std::vector<std::string> tokens;
+    while (!chunk.empty()) {
+      auto nl = chunk.find('\n');
+      std::string_view line = chunk.substr(0, nl);
+      chunk = nl == std::string_view::npos ? std::string_view{} : chunk.substr(nl + 1);
+      ++line_number;
+      std::vector<std::string> line_tokens;
+      bool bad = false;
+      for (std::size_t pos = 0;
+           (pos = line.find_first_not_of(" \t\r", pos)) != std::string_view::npos;) {
+        auto stop = line.find_first_of(" \t\r", pos);
+        line_tokens.emplace_back(line.substr(pos, stop - pos));
+        bad = bad || !sym::parse_hex(line_tokens.back());
+        pos = stop;
+      }
+      if (bad) {
+        resolver.answer(tokens, "<stdin>", 0);
+        tokens.clear();
+        resolver.answer(line_tokens, "<stdin>", line_number);
+      } else {
+        tokens.insert(tokens.end(), line_tokens.begin(), line_tokens.end());
+      }
+    }
+    if (!tokens.empty()) resolver.answer(tokens, "<stdin>", 0);
+    pending.erase(0, eof ? pending.size() : end + 1);
+    if (eof) break;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (auto code = parse_args(argc, argv, args)) return *code;
+  Resolver resolver(args);
+  if (!resolver.load()) return kExitInput;
+  if (!args.addresses.empty()) {
+    resolver.answer(args.addresses, "argument", 0);
+  } else {
+    serve_stdin(resolver);
+  }
+  return resolver.had_input_error() ? kExitInput : kExitOk;
+}
