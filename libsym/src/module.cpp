@@ -397,7 +397,10 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
   // no name for it.
   if (frames.empty() || frames.back().raw_name.empty()) {
     if (auto hit = symbol_at(vaddr)) {
-      if (frames.empty()) frames.emplace_back();
+      if (frames.empty()) {
+        frames.emplace_back();
+        frames.back().file = hit->file;
+      }
       frames.back().raw_name = hit->name;
     }
   }

@@ -20,8 +20,15 @@ bool is_marker(std::string_view name) {
 }  // namespace
 
 void SymbolTable::add(const llvm::object::ELFObjectFileBase& obj) {
+  std::string_view file;  // the last STT_FILE seen in .symtab order
   auto take = [&](const llvm::object::ELFSymbolRef& sym, int table_rank) {
     const std::uint8_t type = sym.getELFType();
+    if (type == llvm::ELF::STT_FILE && table_rank > 0) {
+      auto name = sym.getName();
+      file = name ? std::string_view(*name) : std::string_view{};
+      if (!name) llvm::consumeError(name.takeError());
+      return;
+    }
     const bool func = type == llvm::ELF::STT_FUNC || type == llvm::ELF::STT_GNU_IFUNC;
     if (!func && type != llvm::ELF::STT_NOTYPE) return;
     auto flags = sym.getFlags();
@@ -41,12 +48,23 @@ void SymbolTable::add(const llvm::object::ELFObjectFileBase& obj) {
       llvm::consumeError(addr.takeError());
       return;
     }
+    // "memcpy@@GLIBC_2.14" (default version) and "memcpy@GLIBC_2.2.5" (compatibility): the
+    // name is the part before the '@'; a compatibility version ranks below other aliases.
+    std::string_view plain = *name;
+    bool compat_version = false;
+    if (auto at = plain.find('@'); at != std::string_view::npos && at > 0) {
+      compat_version = plain.substr(at, 2) != "@@";
+      plain = plain.substr(0, at);
+    }
     const std::uint8_t binding = sym.getBinding();
-    int rank = table_rank;
-    rank += func ? 8 : 0;
-    rank += binding == llvm::ELF::STB_GLOBAL ? 4 : binding == llvm::ELF::STB_WEAK ? 2 : 0;
-    rank += sym.getSize() != 0 ? 16 : 0;
-    symbols_.push_back({*addr, sym.getSize(), *name, rank, kNoParent});
+    int rank = table_rank - (compat_version ? 1 : 0);
+    rank += func ? 16 : 0;
+    rank += binding == llvm::ELF::STB_GLOBAL ? 8 : binding == llvm::ELF::STB_WEAK ? 4 : 0;
+    rank += sym.getSize() != 0 ? 32 : 0;
+    // Like binutils and LLVM, a local symbol's source file is the STT_FILE before it.
+    std::string_view source = binding == llvm::ELF::STB_LOCAL ? file : std::string_view{};
+    const std::uint64_t section_end = (*section)->getAddress() + (*section)->getSize();
+    symbols_.push_back({*addr, sym.getSize(), section_end, plain, source, rank, kNoParent});
   };
   for (const auto& sym : obj.symbols()) take(llvm::object::ELFSymbolRef(sym), 1);
   for (const auto& sym : obj.getDynamicSymbolIterators()) take(sym, 0);
@@ -83,7 +101,7 @@ void SymbolTable::finish() {
 }
 
 SymbolHit SymbolTable::hit(const Symbol& s, std::uint64_t vaddr) {
-  return SymbolHit{std::string(s.name), s.addr, s.size, vaddr - s.addr};
+  return SymbolHit{std::string(s.name), s.addr, s.size, vaddr - s.addr, std::string(s.file)};
 }
 
 std::optional<SymbolHit> SymbolTable::find(std::uint64_t vaddr) const {
@@ -94,6 +112,7 @@ std::optional<SymbolHit> SymbolTable::find(std::uint64_t vaddr) const {
   if (candidate.size != 0 && vaddr - candidate.addr < candidate.size) return hit(candidate, vaddr);
   // An unsized label inside a sized function names the code after it (assembly entry points
   // like _dl_start_user); past the end of a sized symbol, only an enclosing one may claim it.
+  if (candidate.size == 0 && vaddr >= candidate.section_end) return std::nullopt;
   if (candidate.size == 0 && candidate.parent == kNoParent) return hit(candidate, vaddr);
   for (std::uint32_t p = candidate.parent; p != kNoParent; p = symbols_[p].parent) {
     const Symbol& outer = symbols_[p];

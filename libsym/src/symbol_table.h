@@ -27,7 +27,9 @@ class SymbolTable {
   struct Symbol {
     std::uint64_t addr = 0;
     std::uint64_t size = 0;
+    std::uint64_t section_end = 0;  // an unsized symbol never reaches past its section
     std::string_view name;
+    std::string_view file;  // STT_FILE before a local symbol
     int rank = 0;  // higher wins among symbols at one address
     std::uint32_t parent = kNoParent;  // innermost sized symbol enclosing addr
   };

@@ -32,6 +32,7 @@ struct SymbolHit {
   std::uint64_t value = 0;
   std::uint64_t size = 0;    // 0 = the symbol had no size (then the next symbol bounds it)
   std::uint64_t offset = 0;  // looked-up vaddr - value
+  std::string file;  // for local symbols: the STT_FILE symbol before it (a source name), or ""
   auto operator<=>(const SymbolHit&) const = default;
 };
 

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# mapresolve as a tool: GNU addr2line byte-for-byte in --output=gnu, stdin streaming, bad input,
+# exit codes, process modes. Usage: mapresolve_test.sh MAPRESOLVE FIXTURE_DIR
+set -uo pipefail
+M=$1
+FX=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+check() {  # DESCRIPTION COMMAND...: the command must succeed
+  local what=$1; shift
+  if "$@"; then ok; else bad "$what"; fi
+}
+
+# --- GNU addr2line compatibility -------------------------------------------------------------
+# Addresses: the first, a middle and the last byte of every function, and addresses outside any
+# function, so that "??" answers are compared too. Two deliberate differences are left out:
+# GNU gives an address in the padding after a sized function to that function (it ignores
+# symbol sizes; we answer "??"), and for a local symbol after an empty-named STT_FILE (a shared
+# library's _init and _fini) it prints the empty file name as ":?" where we print "??:?".
+for f in pie_gcc nopie_gcc dwarf4_gcc gz_gcc lld_clang dwarf5_clang multiseg_gcc libfixture.so; do
+  {
+    nm -S --defined-only "$FX/$f" | awk 'NF == 4 && $3 ~ /[tT]/ && $4 != "_init" && $4 != "_fini" {print $1, $2}' \
+      | while read -r start size; do
+          printf '%x\n%x\n%x\n' $((16#$start)) $((16#$start + 16#$size / 2)) $((16#$start + 16#$size - 1))
+        done
+    echo 0; echo 1; echo ffffffff0
+  } > "$tmp/addrs"
+  for flags in "" "-f" "-a" "-i" "-f -i" "-a -f -i" "-p -f -i" "-a -p -f -i -C" "-s -f" \
+               "-f -i -C -s" "-C -f" "-a -p"; do
+    # shellcheck disable=SC2086
+    addr2line -e "$FX/$f" $flags < "$tmp/addrs" > "$tmp/gnu.out" 2>/dev/null
+    # shellcheck disable=SC2086
+    "$M" -e "$FX/$f" $flags < "$tmp/addrs" > "$tmp/our.out"
+    if cmp -s "$tmp/gnu.out" "$tmp/our.out"; then ok; else
+      bad "addr2line $flags -e $f differs:"; diff "$tmp/gnu.out" "$tmp/our.out" | head -10 >&2
+    fi
+  done
+  # Addresses as arguments give the same answers as on stdin.
+  # shellcheck disable=SC2046
+  "$M" -e "$FX/$f" -f -i $(head -20 "$tmp/addrs") > "$tmp/args.out"
+  head -20 "$tmp/addrs" | "$M" -e "$FX/$f" -f -i > "$tmp/stdin.out"
+  check "args and stdin agree for $f" cmp -s "$tmp/args.out" "$tmp/stdin.out"
+done
+
+# --- stdin streaming: bad lines are reported with their number, the stream goes on ----------
+main_addr=$(nm "$FX/pie_gcc" | awk '$3 == "main" {print $1}')
+printf '%s\nnot-an-address\n0x%s\n\n  %s  \n' "$main_addr" "$main_addr" "$main_addr" \
+  | "$M" -e "$FX/pie_gcc" -f > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "bad stdin line gives exit 1" test "$rc" = 1
+check "bad stdin line is named with its number" grep -q "<stdin>:2: not a hexadecimal address: 'not-an-address'" "$tmp/err"
+check "all good lines are answered" test "$(grep -c '^main$' "$tmp/out")" = 3
+
+# --- coprocess: each answer is flushed before more input arrives ------------------------------
+coproc MR { "$M" -e "$FX/pie_gcc" -f; }
+echo "$main_addr" >&"${MR[1]}"
+if read -r -t 10 line <&"${MR[0]}" && [ "$line" = main ]; then ok; else bad "coprocess answer not flushed"; fi
+exec {MR[1]}>&-
+wait "$MR_PID" 2>/dev/null
+
+# --- process modes ---------------------------------------------------------------------------
+out=$("$FX/pie_gcc" "$tmp/maps")
+outer_ra=$(echo "$out" | awk '$1 == "outer_ra" {print $2}')
+lib_fn=$(echo "$out" | awk '$1 == "lib_function" {print $2}')
+"$M" --maps "$tmp/maps" -r "$outer_ra" > "$tmp/default.out"
+check "default output names the module" grep -q "pie_gcc  offset 0x" "$tmp/default.out"
+check "default output shows the inline chain" grep -q "inner at .*fixture.c:[0-9]*:[0-9]* (inlined)" "$tmp/default.out"
+"$M" --maps "$tmp/maps" --output=json -r "$outer_ra" "$lib_fn" 0x10 > "$tmp/json.out"
+check "json: one object per address" test "$(wc -l < "$tmp/json.out")" = 3
+check "json: inline frames" grep -q '"function":"inner".*"inlined":true.*"function":"middle".*"function":"outer".*"inlined":false' "$tmp/json.out"
+check "json: unmapped reason" grep -q '"address":"0x10".*"reason":"unmapped"' "$tmp/json.out"
+"$M" --maps "$tmp/maps" --output=gnu -f -i -r "$outer_ra" > "$tmp/gnu.out"
+check "gnu style in maps mode" test "$(sed -n 1p "$tmp/gnu.out")" = inner
+
+# A heap dump's maps section (the dump itself is not needed beyond it).
+{ echo "heap_v2/1"; echo "  t*: 0: 0 [0: 0]"; echo; echo "MAPPED_LIBRARIES:"; cat "$tmp/maps"; } > "$tmp/dump.heap"
+"$M" --dump "$tmp/dump.heap" --output=gnu -f "$lib_fn" > "$tmp/dump.out"
+check "--dump reads MAPPED_LIBRARIES" grep -qx lib_function "$tmp/dump.out"
+
+# A live process.
+sleep 30 & pid=$!
+sleep_main=$(awk '$6 ~ /sleep$/ && $2 ~ /x/ {split($1, r, "-"); print r[1]; exit}' "/proc/$pid/maps")
+"$M" --pid "$pid" "$sleep_main" > "$tmp/pid.out"; rc=$?
+kill "$pid" 2>/dev/null
+check "--pid works" test "$rc" = 0
+check "--pid names the executable" grep -q "/sleep" "$tmp/pid.out"
+
+# --- a replaced file is reported once, and its addresses still get an answer ------------------
+cp "$FX/pie_gcc" "$tmp/prog"; cp "$FX/libfixture.so" "$tmp/"
+out=$("$tmp/prog" "$tmp/prog.maps")
+a=$(echo "$out" | awk '$1 == "outer" {print $2}'); b=$(echo "$out" | awk '$1 == "main" {print $2}')
+cp "$tmp/prog" "$tmp/prog.new" && mv "$tmp/prog.new" "$tmp/prog"
+"$M" --maps "$tmp/prog.maps" "$a" "$b" > "$tmp/out" 2> "$tmp/err"
+check "replaced file: warned once" test "$(grep -c 'file changed since the snapshot' "$tmp/err")" = 1
+check "replaced file: answers say why" test "$(grep -c 'file changed since the snapshot' "$tmp/out")" = 2
+"$M" --maps "$tmp/prog.maps" --no-verify --output=gnu -f -i "$a" > "$tmp/out"
+check "--no-verify uses the file anyway" grep -qx outer "$tmp/out"
+
+# --- usage and input errors ------------------------------------------------------------------
+"$M" 0x1234 > /dev/null 2>&1; check "no source: exit 2" test $? = 2
+"$M" --bogus -e "$FX/pie_gcc" > /dev/null 2>&1; check "unknown option: exit 2" test $? = 2
+"$M" --maps a --pid 1 > /dev/null 2>&1; check "two sources: exit 2" test $? = 2
+"$M" --pid abc 0x1 > /dev/null 2>&1; check "bad pid: exit 2" test $? = 2
+"$M" --output=xml -e "$FX/pie_gcc" 0x1 > /dev/null 2>&1; check "bad style: exit 2" test $? = 2
+"$M" --maps /nonexistent 0x1 > /dev/null 2> "$tmp/err"; check "missing maps: exit 1" test $? = 1
+check "missing maps: message names the file" grep -q "/nonexistent" "$tmp/err"
+"$M" --maps /dev/zero 0x1 > /dev/null 2> "$tmp/err"; check "device as maps: exit 1" test $? = 1
+"$M" -e /etc/passwd 0x1 > /dev/null 2> "$tmp/err"; check "non-ELF -e: exit 1" test $? = 1
+check "non-ELF -e: says why" grep -q "not a valid ELF\|not an ELF" "$tmp/err"
+printf 'garbage line\n%s\n' "$(head -1 "$tmp/maps")" > "$tmp/badmaps"
+"$M" --maps "$tmp/badmaps" 0x1 > /dev/null 2> "$tmp/err"; check "malformed maps: exit 1" test $? = 1
+check "malformed maps: file and line" grep -q "badmaps:1: malformed maps line" "$tmp/err"
+"$M" --help | grep -q -- "--output=STYLE"; check "help" test $? = 0
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

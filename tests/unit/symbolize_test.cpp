@@ -1,0 +1,359 @@
+// Live fixture processes and whole-module sweeps, checked against llvm-symbolizer-19.
+#include "oracle.h"
+
+#include <libsym/symbolizer.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using sym::AbsAddr;
+using sym::Adjust;
+using sym::Reason;
+
+namespace {
+
+sym::SymbolizerOptions fixture_options() {
+  sym::SymbolizerOptions options;
+  options.debug.debug_dirs = {test::fixture_dir() + "/debugroot"};
+  return options;
+}
+
+std::vector<std::string> raw_names(const sym::Symbolized& r) {
+  std::vector<std::string> names;
+  for (const auto& f : r.frames) names.push_back(f.raw_name);
+  return names;
+}
+
+// Our frames must be llvm-symbolizer's: same chain, names, files, lines and columns. One known
+// difference: for the physical (outermost) frame llvm-symbolizer replaces the DWARF name with
+// its symbol-table name (glibc's `__res_context_send` for DWARF's `__GI___res_context_send`);
+// GNU addr2line and eu-addr2line print the DWARF name, as we do. So there the oracle must name
+// a symbol starting where ours does (aliases at one address are many: __GI_x, __x, x).
+void check_against_oracle(const sym::Symbolized& r, const std::vector<test::OracleFrame>& oracle) {
+  INFO("address " << sym::to_hex(r.input) << " vaddr " << sym::to_hex(r.vaddr->value()) << " in "
+                  << r.module);
+  REQUIRE(r.frames.size() == oracle.size());
+  for (std::size_t i = 0; i < oracle.size(); ++i) {
+    INFO("frame " << i);
+    const bool physical = i + 1 == oracle.size();
+    if (physical && r.frames[i].raw_name != oracle[i].function) {
+      REQUIRE(r.symbol.has_value());
+      CHECK(oracle[i].start == r.symbol->value);
+    } else {
+      CHECK(r.frames[i].raw_name == oracle[i].function);
+    }
+    CHECK(r.frames[i].file == oracle[i].file);
+    CHECK(r.frames[i].line == oracle[i].line);
+    CHECK(r.frames[i].column == oracle[i].column);
+  }
+}
+
+std::string temp_dir(const std::string& name) {
+  std::string dir = fs::temp_directory_path().string() + "/libsym-test-" + name + "-" +
+                    std::to_string(::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("every fixture layout resolves its live addresses like llvm-symbolizer") {
+  const std::string dir = test::fixture_dir();
+  for (const auto& variant : test::fixture_variants()) {
+    DYNAMIC_SECTION(variant) {
+      const std::string maps_path = dir + "/" + variant + ".maps";
+      auto addrs = test::run_fixture(dir + "/" + variant, maps_path);
+      sym::Diagnostics diags;
+      auto map = sym::ProcessMap::read_file(maps_path, &diags);
+      REQUIRE(static_cast<bool>(map));
+      REQUIRE(diags.empty());
+      sym::Symbolizer symbolizer(fixture_options());
+
+      const std::map<std::string, std::vector<std::string>> expected = {
+          // At a function's entry the compiler may already be inside inlined code, so only the
+          // physical frame is fixed there; return addresses have a known inline chain.
+          {"outer", {"outer"}},
+          {"outer_ra", {"inner", "middle", "outer"}},
+          {"far_function", {"far_function"}},
+          {"far_ra", {"far_function"}},
+          {"lib_function", {"lib_function"}},
+          {"lib_ra", {"lib_inner", "lib_capture_site"}},
+          {"main", {"main"}},
+      };
+      for (const auto& [name, names] : expected) {
+        INFO(variant << ": " << name);
+        const bool ra = name.ends_with("_ra");
+        auto r = symbolizer.symbolize(*map, AbsAddr(addrs.at(name)),
+                                      ra ? Adjust::kReturnAddress : Adjust::kNone);
+        REQUIRE(r.reason == Reason::kNone);
+        CHECK(r.lookup == addrs.at(name) - (ra ? 1 : 0));
+        CHECK(fs::path(r.module).filename() ==
+              (name.starts_with("lib") ? "libfixture.so" : variant));
+        if (ra) {
+          CHECK(raw_names(r) == names);
+        } else {
+          REQUIRE(!r.frames.empty());
+          CHECK(r.frames.back().raw_name == names.back());
+        }
+        for (std::size_t i = 0; i < r.frames.size(); ++i) {
+          CHECK(r.frames[i].inlined == (i + 1 < r.frames.size()));
+          CHECK(r.frames[i].line != 0);
+          CHECK(fs::path(r.frames[i].file).filename().string().starts_with("fixture"));
+        }
+        if (!ra) {
+          REQUIRE(r.symbol.has_value());
+          CHECK(r.symbol->offset == 0);
+          CHECK(r.symbol->size > 0);
+        }
+        const std::string debug_dir = variant == "buildid_clang" ? dir + "/debugroot" : "";
+        check_against_oracle(r, test::llvm_symbolize(r.module, {r.vaddr->value()}, debug_dir)[0]);
+      }
+      if (variant.starts_with("multiseg")) {
+        // far_function lives in its own executable PT_LOAD with another vaddr-offset delta.
+        auto a = symbolizer.symbolize(*map, AbsAddr(addrs.at("outer")), Adjust::kNone);
+        auto b = symbolizer.symbolize(*map, AbsAddr(addrs.at("far_function")), Adjust::kNone);
+        CHECK(a.vaddr->value() - a.file_offset->value() !=
+              b.vaddr->value() - b.file_offset->value());
+      }
+    }
+  }
+}
+
+TEST_CASE("a stripped file without debug info answers from .dynsym or says why not") {
+  const std::string dir = test::fixture_dir();
+  auto addrs = test::run_fixture(dir + "/stripped_gcc", dir + "/stripped_gcc.maps");
+  auto map = sym::ProcessMap::read_file(dir + "/stripped_gcc.maps", nullptr);
+  REQUIRE(static_cast<bool>(map));
+  sym::Symbolizer symbolizer;
+  auto outer = symbolizer.symbolize(*map, AbsAddr(addrs.at("outer")), Adjust::kNone);
+  CHECK(outer.reason == Reason::kNoSymbol);
+  CHECK(outer.frames.empty());
+  REQUIRE(outer.vaddr.has_value());
+  auto lib = symbolizer.symbolize(*map, AbsAddr(addrs.at("lib_function")), Adjust::kNone);
+  CHECK(lib.reason == Reason::kNone);
+  CHECK(raw_names(lib) == std::vector<std::string>{"lib_function"});
+}
+
+TEST_CASE("separate debug info is found and reported by its origin") {
+  const std::string dir = test::fixture_dir();
+  sym::DebugSearch search;
+  search.debug_dirs = {dir + "/debugroot"};
+  auto link = sym::Module::open(dir + "/debuglink_gcc", search);
+  REQUIRE(static_cast<bool>(link));
+  CHECK((*link)->debug_origin().source == sym::DebugSource::kDebugLink);
+  CHECK(fs::equivalent((*link)->debug_origin().path, dir + "/debuglink_gcc.debug"));
+  auto id = sym::Module::open(dir + "/buildid_clang", search);
+  REQUIRE(static_cast<bool>(id));
+  CHECK((*id)->debug_origin().source == sym::DebugSource::kBuildId);
+  CHECK((*id)->build_id().size() >= 16);
+  // Without the debug directory the build-id file is not found; names then come only from
+  // the (stripped) file itself.
+  auto alone = sym::Module::open(dir + "/buildid_clang", sym::DebugSearch{});
+  REQUIRE(static_cast<bool>(alone));
+  CHECK((*alone)->debug_origin().source == sym::DebugSource::kNone);
+}
+
+TEST_CASE("a debuglink file whose CRC does not match is refused") {
+  const std::string dir = temp_dir("crc");
+  fs::copy_file(test::fixture_dir() + "/debuglink_gcc", dir + "/debuglink_gcc");
+  fs::copy_file(test::fixture_dir() + "/debuglink_gcc.debug", dir + "/debuglink_gcc.debug");
+  // Strip the build-id note from the debug file so that only the CRC can vouch for it, then
+  // change one byte: the CRC no longer matches.
+  test::run("objcopy --remove-section .note.gnu.build-id '" + dir + "/debuglink_gcc.debug'");
+  {
+    std::fstream f(dir + "/debuglink_gcc.debug", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-1, std::ios::end);
+    f.put('\x55');
+  }
+  auto m = sym::Module::open(dir + "/debuglink_gcc", sym::DebugSearch{});
+  REQUIRE(static_cast<bool>(m));
+  CHECK((*m)->debug_origin().source == sym::DebugSource::kNone);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("libc resolves to file:line through its build-id debug file (libc6-dbg)") {
+  auto libc = sym::Module::open("/lib/x86_64-linux-gnu/libc.so.6", sym::DebugSearch{});
+  REQUIRE(static_cast<bool>(libc));
+  REQUIRE((*libc)->debug_origin().source == sym::DebugSource::kBuildId);
+  // The return address of the clone() frame of every thread: inside the clone wrapper.
+  auto hit = (*libc)->symbol_at(sym::VirtAddr(0));
+  (void)hit;
+  sym::Symbolizer symbolizer;
+  auto map = sym::ProcessMap::read_file("/proc/self/maps", nullptr);
+  REQUIRE(static_cast<bool>(map));
+  auto r = symbolizer.symbolize(*map, AbsAddr(reinterpret_cast<std::uintptr_t>(&::getpid)),
+                                Adjust::kNone);
+  REQUIRE(r.reason == Reason::kNone);
+  CHECK(fs::path(r.module).filename() == "libc.so.6");
+  CHECK(r.frames.back().raw_name.find("getpid") != std::string::npos);
+  CHECK(!r.frames.back().file.empty());
+  CHECK(r.frames.back().line != 0);
+  check_against_oracle(r, test::llvm_symbolize(r.module, {r.vaddr->value()})[0]);
+}
+
+TEST_CASE("whole-module sweeps agree with llvm-symbolizer") {
+  // Addresses spread over every executable segment, each compared frame by frame. Where the
+  // symbol table alone answers (no DWARF), the names may legitimately differ between aliases,
+  // so only the presence of an answer is compared there.
+  const std::string dir = test::fixture_dir();
+  std::vector<std::string> files = {dir + "/libfixture.so", dir + "/pie_gcc", dir + "/lld_clang",
+                                    dir + "/dwarf4_gcc", dir + "/gz_gcc", dir + "/multiseg_gcc",
+                                    dir + "/dwarf5_clang", "/lib/x86_64-linux-gnu/libc.so.6"};
+  std::mt19937_64 rng(42);
+  for (const auto& file : files) {
+    DYNAMIC_SECTION(file) {
+      auto module = sym::Module::open(file, sym::DebugSearch{});
+      REQUIRE(static_cast<bool>(module));
+      std::vector<sym::VirtAddr> vaddrs;
+      for (const auto& seg : (*module)->segments()) {
+        if (!seg.executable() || seg.filesz == 0) continue;
+        const std::size_t n = file.find("libc") != std::string::npos ? 3000 : 300;
+        for (std::size_t i = 0; i < n; ++i) vaddrs.emplace_back(seg.vaddr + rng() % seg.filesz);
+      }
+      REQUIRE(!vaddrs.empty());
+      sym::Symbolizer symbolizer;
+      auto results = symbolizer.symbolize_elf(file, vaddrs, Adjust::kNone);
+      std::vector<std::uint64_t> raw;
+      for (auto v : vaddrs) raw.push_back(v.value());
+      auto oracle = test::llvm_symbolize(file, raw);
+      std::size_t with_lines = 0;
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto& r = results[i];
+        const bool oracle_has_lines = !oracle[i].empty() && oracle[i][0].line != 0;
+        if (oracle_has_lines) {
+          ++with_lines;
+          check_against_oracle(r, oracle[i]);
+        } else if (oracle[i].empty() || oracle[i][0].function.empty()) {
+          // llvm-symbolizer reads only the stripped file's .dynsym; we also read the separate
+          // debug file's .symtab (as eu-addr2line does), so we may know more, never less.
+          INFO("vaddr " << sym::to_hex(r.lookup));
+          if (!r.frames.empty()) CHECK(r.symbol.has_value());
+        } else if (r.frames.empty()) {
+          // llvm-symbolizer lets an unsized symbol (_init, _fini) run on into the next section
+          // (.plt): we stop unsized symbols at the end of their section.
+          INFO("vaddr " << sym::to_hex(r.lookup) << " oracle " << oracle[i][0].function);
+          CHECK(oracle[i][0].line == 0);
+          CHECK(test::section_of(file, r.lookup) != test::section_of(file, oracle[i][0].start));
+        } else {
+          INFO("vaddr " << sym::to_hex(r.lookup));
+          CHECK((r.frames.back().raw_name == oracle[i][0].function ||
+                 (r.symbol && r.symbol->value == oracle[i][0].start)));
+        }
+      }
+      // Not vacuous: a good share of the addresses has DWARF lines (crt code has none).
+      CHECK(with_lines > vaddrs.size() / 10);
+    }
+  }
+}
+
+TEST_CASE("return addresses are looked up at the call, not after it") {
+  const std::string dir = test::fixture_dir();
+  auto addrs = test::run_fixture(dir + "/pie_gcc", dir + "/pie_gcc.ra.maps");
+  auto map = sym::ProcessMap::read_file(dir + "/pie_gcc.ra.maps", nullptr);
+  REQUIRE(static_cast<bool>(map));
+  sym::Symbolizer symbolizer;
+  auto as_ra = symbolizer.symbolize(*map, AbsAddr(addrs.at("outer_ra")), Adjust::kReturnAddress);
+  auto as_pc = symbolizer.symbolize(*map, AbsAddr(addrs.at("outer_ra")), Adjust::kNone);
+  CHECK(as_ra.vaddr->value() + 1 == as_pc.vaddr->value());
+  // The call to capture() is on the line of inner() that calls it.
+  REQUIRE(!as_ra.frames.empty());
+  CHECK(as_ra.frames[0].raw_name == "inner");
+}
+
+TEST_CASE("files that changed, vanished or are not regular get their reason, reported once") {
+  const std::string dir = temp_dir("changed");
+  const std::string program = dir + "/prog";
+  fs::copy_file(test::fixture_dir() + "/pie_gcc", program);
+  fs::copy_file(test::fixture_dir() + "/libfixture.so", dir + "/libfixture.so");
+  auto addrs = test::run_fixture(program, dir + "/maps");
+  auto map = sym::ProcessMap::read_file(dir + "/maps", nullptr);
+  REQUIRE(static_cast<bool>(map));
+
+  // Replace the program by a copy: same bytes, new inode (made while the old one still exists,
+  // so the file system cannot hand out the same inode number). The snapshot no longer
+  // describes it.
+  fs::copy_file(test::fixture_dir() + "/pie_gcc", program + ".new");
+  fs::rename(program + ".new", program);
+  std::vector<sym::ModuleProblem> problems;
+  sym::Symbolizer symbolizer;
+  symbolizer.on_problem([&](const sym::ModuleProblem& p) { problems.push_back(p); });
+  std::vector<AbsAddr> batch = {AbsAddr(addrs.at("outer")), AbsAddr(addrs.at("main")),
+                                AbsAddr(addrs.at("lib_function")), AbsAddr(addrs.at("outer"))};
+  auto results = symbolizer.symbolize(*map, batch, Adjust::kNone);
+  CHECK(results[0].reason == Reason::kFileChanged);
+  CHECK(results[1].reason == Reason::kFileChanged);
+  CHECK(results[3].reason == Reason::kFileChanged);
+  CHECK(results[0].file_offset.has_value());
+  CHECK(results[2].reason == Reason::kNone);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].path == program);
+  CHECK_THAT(problems[0].detail, Catch::Contains("inode"));
+  // Asking again reports nothing new.
+  symbolizer.symbolize(*map, batch, Adjust::kNone);
+  CHECK(problems.size() == 1);
+
+  // Without verification the (identical) copy is used.
+  sym::SymbolizerOptions trusting;
+  trusting.verify_identity = false;
+  sym::Symbolizer trusting_symbolizer(trusting);
+  CHECK(trusting_symbolizer.symbolize(*map, batch[0], Adjust::kNone).reason == Reason::kNone);
+
+  // Gone altogether.
+  fs::remove(program);
+  sym::Symbolizer after_delete;
+  CHECK(after_delete.symbolize(*map, batch[0], Adjust::kNone).reason == Reason::kFileMissing);
+
+  // A FIFO, a device and a directory named by a hostile snapshot: refused without blocking.
+  REQUIRE(::mkfifo((dir + "/fifo").c_str(), 0600) == 0);
+  std::string hostile =
+      "10000-11000 r-xp 00000000 00:00 1 " + dir + "/fifo\n" +
+      "12000-13000 r-xp 00000000 00:00 1 /dev/zero\n" +
+      "14000-15000 r-xp 00000000 00:00 1 " + dir + "\n" +
+      "16000-17000 r-xp 00000000 00:00 0 [vdso]\n" +
+      "18000-19000 r-xp 00000000 00:00 0 /memfd:jit (deleted)\n" +
+      "1a000-1b000 r-xp 00000000 00:00 0 \n" +
+      "1c000-1d000 r-xp 00000000 00:00 1 /nonexistent/lib.so (deleted)\n";
+  auto hostile_map = sym::ProcessMap::parse(hostile);
+  sym::Symbolizer careful;
+  std::vector<AbsAddr> probes = {AbsAddr(0x10010), AbsAddr(0x12010), AbsAddr(0x14010),
+                                 AbsAddr(0x16010), AbsAddr(0x18010), AbsAddr(0x1a010),
+                                 AbsAddr(0x1c010), AbsAddr(0x20000)};
+  auto hostile_results = careful.symbolize(hostile_map, probes, Adjust::kNone);
+  CHECK(hostile_results[0].reason == Reason::kNotRegularFile);
+  CHECK(hostile_results[1].reason == Reason::kNotRegularFile);
+  CHECK(hostile_results[2].reason == Reason::kNotRegularFile);
+  CHECK(hostile_results[3].reason == Reason::kPseudo);
+  CHECK(hostile_results[4].reason == Reason::kMemfd);
+  CHECK(hostile_results[5].reason == Reason::kAnonymous);
+  CHECK(hostile_results[6].reason == Reason::kFileMissing);
+  CHECK_THAT(hostile_results[6].detail, Catch::Contains("deleted"));
+  CHECK(hostile_results[7].reason == Reason::kUnmapped);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("batches keep input order and resolve duplicates consistently") {
+  const std::string dir = test::fixture_dir();
+  auto addrs = test::run_fixture(dir + "/pie_gcc", dir + "/pie_gcc.batch.maps");
+  auto map = sym::ProcessMap::read_file(dir + "/pie_gcc.batch.maps", nullptr);
+  REQUIRE(static_cast<bool>(map));
+  std::vector<AbsAddr> batch;
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& [name, addr] : addrs) batch.emplace_back(addr);
+  }
+  batch.emplace_back(0x10);
+  sym::Symbolizer symbolizer;
+  auto results = symbolizer.symbolize(*map, batch, Adjust::kReturnAddress);
+  REQUIRE(results.size() == batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) CHECK(results[i].input == batch[i].value());
+  for (std::size_t i = 0; i + addrs.size() < batch.size() - 1; ++i) {
+    CHECK(results[i].frames == results[i + addrs.size()].frames);
+  }
+  CHECK(results.back().reason == Reason::kUnmapped);
+}
