@@ -1,3 +1,4 @@
+SHELL := /bin/bash
 # Thin wrapper: every target installs what is missing, then defers to meson/ninja.
 BUILD ?= build
 SAN_BUILD ?= build-san
@@ -17,7 +18,9 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 test: build
-	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	@set -o pipefail; meson test -C $(BUILD) --print-errorlogs --num-processes 2 | tee $(BUILD)/test-summary.log; \
+	  status=$$?; awk '/^Ok:/ {ok=$$2} /^Fail:/ {f=$$2} /^Timeout:/ {f+=$$2} END {print ok " passed, " f " failed"}' $(BUILD)/test-summary.log; \
+	  exit $$status
 
 demo: build
 	@bash examples/demo.sh $(BUILD)

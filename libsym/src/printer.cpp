@@ -101,7 +101,8 @@ void print_default(std::string& out, const Symbolized& r, const PrintOptions& o)
   if (r.file_offset) out += "  offset " + to_hex(r.file_offset->value());
   if (r.vaddr) out += "  vaddr " + to_hex(r.vaddr->value());
   if (r.symbol) {
-    out += "  " + std::string(o.demangle ? demangle(r.symbol->name) : r.symbol->name);
+    out += "  " + (o.demangle ? demangle(r.symbol->name) : r.symbol->name);
+    if (r.symbol->offset != 0) out += "+" + to_hex(r.symbol->offset);
   }
   out += '\n';
   if (r.reason != Reason::kNone) {

@@ -357,3 +357,40 @@ TEST_CASE("batches keep input order and resolve duplicates consistently") {
   }
   CHECK(results.back().reason == Reason::kUnmapped);
 }
+
+TEST_CASE("--sysroot finds another machine's files under a prefix") {
+  // The snapshot names /opt/app/prog and /opt/app/libfixture.so, which exist only under the
+  // sysroot. Identity checks are off there (the files are copies).
+  const std::string root = temp_dir("sysroot");
+  fs::create_directories(root + "/opt/app");
+  fs::copy_file(test::fixture_dir() + "/pie_gcc", root + "/opt/app/prog");
+  fs::copy_file(test::fixture_dir() + "/libfixture.so", root + "/opt/app/libfixture.so");
+  auto addrs = test::run_fixture(root + "/opt/app/prog", root + "/maps");
+  std::ifstream in(root + "/maps");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (std::size_t at; (at = text.find(root)) != std::string::npos;) text.erase(at, root.size());
+  auto map = sym::ProcessMap::parse(text);
+  sym::SymbolizerOptions options;
+  options.debug.sysroot = root;
+  sym::Symbolizer symbolizer(options);
+  auto r = symbolizer.symbolize(map, AbsAddr(addrs.at("lib_ra")), Adjust::kReturnAddress);
+  REQUIRE(r.reason == Reason::kNone);
+  CHECK(r.module == root + "/opt/app/libfixture.so");
+  CHECK(raw_names(r) == std::vector<std::string>{"lib_inner", "lib_capture_site"});
+  sym::Symbolizer without;
+  CHECK(without.symbolize(map, AbsAddr(addrs.at("lib_ra")), Adjust::kReturnAddress).reason ==
+        Reason::kFileMissing);
+  fs::remove_all(root);
+}
+
+TEST_CASE("names are demangled: Itanium, Rust legacy and v0, and left alone otherwise") {
+  CHECK(sym::demangle("_ZN3foo3barEv") == "foo::bar()");
+  CHECK(sym::demangle("_ZNSt6vectorIiSaIiEE9push_backERKi") ==
+        "std::vector<int, std::allocator<int>>::push_back(int const&)");
+  CHECK(sym::demangle("_ZN4core3fmt5write17h01234567890abcdeE") ==
+        "core::fmt::write::h01234567890abcde");
+  CHECK(sym::demangle("_RNvCs1234_7mycrate4main") == "mycrate::main");
+  CHECK(sym::demangle("_Z3foov.cold") == "foo() (.cold)");
+  CHECK(sym::demangle("plain_c_function") == "plain_c_function");
+  CHECK(sym::demangle("") == "");
+}
