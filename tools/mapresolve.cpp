@@ -152,8 +152,11 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
                 (args.exe ? 1 : 0);
   if (sources == 0) return usage_error("say where addresses live: --maps, --pid, --dump or -e");
   if (sources > 1) return usage_error("--maps, --pid, --dump and -e exclude each other");
-  if (args.pid && !sym::parse_dec(*args.pid)) {
-    return usage_error("--pid needs a decimal process id, got '" + *args.pid + "'");
+  if (args.pid) {
+    args.symbolizer.live_pid = sym::parse_dec(*args.pid);
+    if (!args.symbolizer.live_pid) {
+      return usage_error("--pid needs a decimal process id, got '" + *args.pid + "'");
+    }
   }
   return std::nullopt;
 }

@@ -155,6 +155,11 @@ std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
       case MappingKind::kFile: break;
     }
     r.module = options_.debug.sysroot + m->path;
+    if (m->deleted && options_.live_pid) {
+      // "/proc/PID/map_files/START-END", hex without 0x: the mapped file itself.
+      r.module = "/proc/" + std::to_string(*options_.live_pid) + "/map_files/" +
+                 to_hex(m->start.value()).substr(2) + "-" + to_hex(m->end.value()).substr(2);
+    }
     groups[r.module].push_back(i);
   }
   for (auto& [path, group] : groups) {

@@ -89,6 +89,16 @@ kill "$pid" 2>/dev/null
 check "--pid works" test "$rc" = 0
 check "--pid names the executable" grep -q "/sleep" "$tmp/pid.out"
 
+# A live process whose executable was deleted: read through /proc/PID/map_files.
+cp "$(command -v sleep)" "$tmp/doomed"
+"$tmp/doomed" 30 & pid=$!
+sleep 0.2
+rm "$tmp/doomed"
+doomed_text=$(awk '$2 ~ /x/ && /doomed \(deleted\)$/ {split($1, r, "-"); print r[1]; exit}' "/proc/$pid/maps")
+"$M" --pid "$pid" --output=json "$doomed_text" > "$tmp/pid.out"
+kill "$pid" 2>/dev/null
+check "--pid reads a deleted executable through map_files" grep -q '"module":"/proc/[0-9]*/map_files/.*"vaddr":"0x' "$tmp/pid.out"
+
 # --- a replaced file is reported once, and its addresses still get an answer ------------------
 cp "$FX/pie_gcc" "$tmp/prog"; cp "$FX/libfixture.so" "$tmp/"
 out=$("$tmp/prog" "$tmp/prog.maps")

@@ -39,6 +39,9 @@ struct SymbolizerOptions {
   // Compare the inode in the maps line with the file on disk and refuse a replaced file.
   // Off automatically when a sysroot is given (the files are copies).
   bool verify_identity = true;
+  // The live process the map was read from, if any: a mapping whose file was deleted (or
+  // replaced) is then read through /proc/PID/map_files/START-END, which the kernel keeps.
+  std::optional<std::uint64_t> live_pid;
 };
 
 // A module that could not be used, reported once per path.
