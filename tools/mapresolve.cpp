@@ -7,6 +7,7 @@
 //
 // Without ADDR arguments, addresses are read from stdin (whitespace separated) and each batch
 // of available input is answered and flushed before more is read, so it works as a coprocess.
+#include <libsym/explain.h>
 #include <libsym/printer.h>
 #include <libsym/profile.h>
 #include <libsym/symbolizer.h>
@@ -50,6 +51,8 @@ Output:
       --output=STYLE      default, gnu (GNU addr2line, exact), llvm (llvm-symbolizer), json
                           (default: gnu with -e, default otherwise)
   -r, --return-address    addresses are return addresses: look up ADDR-1 (the call)
+  -x, --explain           show the walk step by step: maps line, file offset, PT_LOAD, vaddr,
+                          symbol, debug info source, frames, and the machine code there
       --no-demangle       print raw (mangled) names in the default and json styles
 
 Debug info:
@@ -72,6 +75,7 @@ struct Args {
   sym::PrintOptions print;
   std::optional<sym::OutputStyle> style;
   bool return_address = false;
+  bool explain = false;
   bool no_demangle = false;
   sym::SymbolizerOptions symbolizer;
   std::vector<std::string> addresses;
@@ -107,6 +111,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       {"basenames", no_argument, nullptr, 's'},
       {"output", required_argument, nullptr, kOutput},
       {"return-address", no_argument, nullptr, 'r'},
+      {"explain", no_argument, nullptr, 'x'},
       {"no-demangle", no_argument, nullptr, kNoDemangle},
       {"debug-dir", required_argument, nullptr, kDebugDir},
       {"sysroot", required_argument, nullptr, kSysroot},
@@ -117,7 +122,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   };
   opterr = 0;
   int c = 0;
-  while ((c = getopt_long(argc, argv, "+m:P:d:e:afiCpsrhV", kLong, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "+m:P:d:e:afiCpsrxhV", kLong, nullptr)) != -1) {
     switch (c) {
       case 'm': args.maps_file = optarg; break;
       case 'P': args.pid = optarg; break;
@@ -130,6 +135,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       case 'p': args.print.pretty = true; break;
       case 's': args.print.basenames = true; break;
       case 'r': args.return_address = true; break;
+      case 'x': args.explain = true; break;
       case kOutput:
         args.style = parse_style(optarg);
         if (!args.style) return usage_error(std::string("unknown output style '") + optarg + "'");
@@ -241,7 +247,15 @@ class Resolver {
       results = symbolizer_.symbolize(map_, addrs, adjust);
     }
     std::string out;
-    for (const auto& r : results) sym::print(out, r, style_, print_);
+    for (const auto& r : results) {
+      if (args_.explain) {
+        const sym::Module* module =
+            r.module.empty() ? nullptr : symbolizer_.module_for(r.module, r.mapping, nullptr, nullptr);
+        sym::explain(out, r, module, {args_.return_address, !args_.no_demangle});
+      } else {
+        sym::print(out, r, style_, print_);
+      }
+    }
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
   }

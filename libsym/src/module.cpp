@@ -277,6 +277,7 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
     }
   }
   impl->symbols.add(impl->file.elf());
+  impl->symbols.add_plt_entries(impl->file.elf());
   if (impl->debug_file) impl->symbols.add(impl->debug_file->elf());
   impl->symbols.finish();
   return impl;

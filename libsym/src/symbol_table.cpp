@@ -70,7 +70,57 @@ void SymbolTable::add(const llvm::object::ELFObjectFileBase& obj) {
   for (const auto& sym : obj.getDynamicSymbolIterators()) take(sym, 0);
 }
 
+void SymbolTable::add_plt_entries(const llvm::object::ELFObjectFileBase& obj) {
+  // The n-th R_*_JUMP_SLOT relocation of .rela.plt belongs to the n-th PLT entry: in .plt.sec
+  // when the file has one (IBT), else in .plt after its header.
+  std::uint64_t header = 0;
+  const std::uint64_t entry_size = 16;
+  switch (obj.getEMachine()) {
+    case llvm::ELF::EM_X86_64: header = 16; break;
+    case llvm::ELF::EM_AARCH64: header = 32; break;
+    default: return;
+  }
+  std::optional<llvm::object::SectionRef> plt, plt_sec, rela_plt;
+  for (const auto& section : obj.sections()) {
+    auto name = section.getName();
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      continue;
+    }
+    if (*name == ".plt") plt = section;
+    if (*name == ".plt.sec") plt_sec = section;
+    if (*name == ".rela.plt") rela_plt = section;
+  }
+  if (!rela_plt || (!plt && !plt_sec)) return;
+  const std::uint64_t base = plt_sec ? plt_sec->getAddress() : plt->getAddress() + header;
+  const std::uint64_t end = plt_sec ? plt_sec->getAddress() + plt_sec->getSize()
+                                    : plt->getAddress() + plt->getSize();
+  std::uint64_t index = 0;
+  for (const auto& reloc : rela_plt->relocations()) {
+    const std::uint64_t addr = base + index * entry_size;
+    ++index;
+    if (addr + entry_size > end) break;
+    auto symbol = reloc.getSymbol();
+    if (symbol == obj.symbol_end()) continue;
+    auto name = symbol->getName();
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      continue;
+    }
+    std::string_view plain = *name;
+    plain = plain.substr(0, plain.find('@'));
+    if (plain.empty()) continue;
+    owned_names_.push_back(std::string(plain) + "@plt");
+    symbols_.push_back({addr, entry_size, end, {}, {}, 0, kNoParent});
+  }
+}
+
 void SymbolTable::finish() {
+  // Names of synthesized symbols are stored once all are known (the vector no longer moves).
+  std::size_t owned = 0;
+  for (auto& s : symbols_) {
+    if (s.name.empty() && owned < owned_names_.size()) s.name = owned_names_[owned++];
+  }
   // By address; at one address the preferred name first: sized over unsized, functions over
   // labels, global over weak over local, .symtab over .dynsym, then the shorter name (fewer
   // internal prefixes like __GI_), then alphabetical for determinism.

@@ -17,6 +17,8 @@ class SymbolTable {
   // Adds the function symbols of obj (.symtab and .dynsym). Names point into obj's buffer, which
   // must outlive the table.
   void add(const llvm::object::ELFObjectFileBase& obj);
+  // Adds "name@plt" for each PLT entry of an x86-64 or AArch64 file (the stubs calls go through).
+  void add_plt_entries(const llvm::object::ELFObjectFileBase& obj);
   // Sorts, picks one name per address, links symbols to the sized symbols enclosing them.
   void finish();
 
@@ -37,6 +39,7 @@ class SymbolTable {
   static SymbolHit hit(const Symbol& s, std::uint64_t vaddr);
 
   std::vector<Symbol> symbols_;
+  std::vector<std::string> owned_names_;  // synthesized names (PLT entries)
 };
 
 }  // namespace sym::detail

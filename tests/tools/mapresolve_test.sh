@@ -76,6 +76,25 @@ check "json: unmapped reason" grep -q '"address":"0x10".*"reason":"unmapped"' "$
 "$M" --maps "$tmp/maps" --output=gnu -f -i -r "$outer_ra" > "$tmp/gnu.out"
 check "gnu style in maps mode" test "$(sed -n 1p "$tmp/gnu.out")" = inner
 
+# --explain: the arithmetic, the segment, the symbol, the debug source, the call before a return
+# address with its target named, and a warning when there is no call.
+"$M" --maps "$tmp/maps" --explain -r "$outer_ra" > "$tmp/explain.out"
+start=$(awk '/pie_gcc$/ && $2 ~ /x/ {split($1, r, "-"); print r[1]; exit}' "$tmp/maps")
+check "explain: quotes the maps line" grep -q "r-xp .*pie_gcc$" "$tmp/explain.out"
+check "explain: file offset arithmetic" grep -q "file offset = addr - start + pgoff = 0x.* - 0x$start + 0x1000 = 0x" "$tmp/explain.out"
+check "explain: PT_LOAD and vaddr arithmetic" grep -q "vaddr = off - p_offset + p_vaddr = " "$tmp/explain.out"
+check "explain: symbol with value and size" grep -q "Symbol outer (value 0x[0-9a-f]*, size [0-9]*) covers it" "$tmp/explain.out"
+check "explain: debug info source" grep -q "Debug info: .*pie_gcc (found through the file itself)" "$tmp/explain.out"
+check "explain: inline chain" grep -q "#0 inner at .*(inlined into #1)" "$tmp/explain.out"
+check "explain: the call and its target" grep -q "call 0x[0-9a-f]* <capture>" "$tmp/explain.out"
+"$M" --maps "$tmp/maps" --explain -r "$(echo "$out" | awk '$1 == "outer" {print $2}')" > "$tmp/explain2.out"
+check "explain: warns when no call precedes" grep -q "Warning: no call instruction ends at" "$tmp/explain2.out"
+plt=$(objdump -d "$FX/pie_gcc" | awk '/<lib_capture_site@plt>:$/ {print $1; exit}')
+"$M" -e "$FX/pie_gcc" --explain "$plt" > "$tmp/explain3.out"
+check "explain -e: PLT entries are named" grep -q "Symbol lib_capture_site@plt" "$tmp/explain3.out"
+"$M" --maps "$tmp/maps" --explain 0x10 > "$tmp/explain4.out"
+check "explain: unmapped" grep -q "No maps line holds 0x10" "$tmp/explain4.out"
+
 # A heap dump's maps section (the dump itself is not needed beyond it).
 { echo "heap_v2/1"; echo "  t*: 0: 0 [0: 0]"; echo; echo "MAPPED_LIBRARIES:"; cat "$tmp/maps"; } > "$tmp/dump.heap"
 "$M" --dump "$tmp/dump.heap" --output=gnu -f "$lib_fn" > "$tmp/dump.out"
