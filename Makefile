@@ -4,6 +4,10 @@ BUILD ?= build
 SAN_BUILD ?= build-san
 MESON_OPTS ?= --buildtype=debugoptimized -Dwerror=true
 
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+SAN_OPTS = --buildtype=debugoptimized -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+
 .PHONY: all deps build test demo clean bench fuzz test-sanitize
 
 all: build
@@ -25,5 +29,24 @@ test: build
 demo: build
 	@bash examples/demo.sh $(BUILD)
 
+# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang-19).
+$(SAN_BUILD)/build.ninja:
+	CXX=clang++-19 CC=clang-19 meson setup $(SAN_BUILD) $(SAN_OPTS)
+
+test-sanitize: deps $(SAN_BUILD)/build.ninja
+	ninja -C $(SAN_BUILD)
+	@set -o pipefail; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C $(SAN_BUILD) --print-errorlogs --num-processes 2 | tee $(SAN_BUILD)/test-summary.log; \
+	  status=$$?; awk '/^Ok:/ {ok=$$2} /^Fail:/ {f=$$2} /^Timeout:/ {f+=$$2} END {print "sanitize: " ok " passed, " f " failed"}' $(SAN_BUILD)/test-summary.log; \
+	  exit $$status
+
+# libFuzzer campaigns: each target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=600).
+$(FUZZ_BUILD)/build.ninja:
+	CXX=clang++-19 CC=clang-19 meson setup $(FUZZ_BUILD) $(SAN_OPTS) -Dfuzz=enabled
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

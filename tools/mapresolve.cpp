@@ -171,8 +171,12 @@ class Resolver {
  public:
   explicit Resolver(Args& args) : args_(args), symbolizer_(args.symbolizer) {
     symbolizer_.on_problem([](const sym::ModuleProblem& p) {
-      std::fprintf(stderr, "mapresolve: warning: %s (%s)\n", p.detail.c_str(),
-                   std::string(sym::describe(p.reason)).c_str());
+      if (p.reason == sym::Reason::kNone) {
+        std::fprintf(stderr, "mapresolve: warning: %s\n", p.detail.c_str());
+      } else {
+        std::fprintf(stderr, "mapresolve: warning: %s (%s)\n", p.detail.c_str(),
+                     std::string(sym::describe(p.reason)).c_str());
+      }
     });
   }
 

@@ -152,8 +152,10 @@ ProcessMap ProcessMap::parse(std::string_view text, Diagnostics* diags, std::siz
     }
     ++number;
   }
-  std::stable_sort(map.mappings_.begin(), map.mappings_.end(),
-                   [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
+  // By start, then by line: the first of two overlapping lines is the one kept below.
+  std::sort(map.mappings_.begin(), map.mappings_.end(), [](const Mapping& a, const Mapping& b) {
+    return a.start != b.start ? a.start < b.start : a.line_number < b.line_number;
+  });
   // A real snapshot never overlaps; hostile text may. Keep the first line of an overlap so that
   // find() stays a single binary search.
   std::vector<Mapping> kept;

@@ -3,6 +3,7 @@
 #include "symbol_table.h"
 
 #include <llvm/DebugInfo/DIContext.h>
+#include <llvm/DebugInfo/DWARF/DWARFCompileUnit.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
 #include <llvm/Demangle/Demangle.h>
 #include <llvm/Object/ELFObjectFile.h>
@@ -18,13 +19,16 @@ namespace sym {
 
 namespace obj = llvm::object;
 
-// One ELF file held open: the bytes and LLVM's view of them.
+// One ELF file held open: the bytes and LLVM's view of them. The view is missing when the
+// section headers are unreadable (a truncated file, a corrupt e_shoff): the program headers
+// still translate addresses, but there are no symbols and no DWARF.
 struct ElfFile {
   std::unique_ptr<llvm::MemoryBuffer> buffer;
-  std::unique_ptr<obj::ObjectFile> object;
+  std::unique_ptr<obj::ObjectFile> object;  // may be null
+  std::string object_error;                  // why object is null
   FileIdentity identity;
-  [[nodiscard]] const obj::ELFObjectFileBase& elf() const {
-    return *llvm::cast<obj::ELFObjectFileBase>(object.get());
+  [[nodiscard]] const obj::ELFObjectFileBase* elf() const {
+    return llvm::cast_or_null<obj::ELFObjectFileBase>(object.get());
   }
 };
 
@@ -38,6 +42,17 @@ struct Module::Impl {
   std::uint16_t machine = 0;
   bool is_64 = false;
   detail::SymbolTable symbols;
+  std::string warning;  // what could not be read, "" when all is well
+  // [start, end) of the executable sections (or, without sections, executable segments): a
+  // DWARF range that starts outside all of them is a linker tombstone (--gc-sections).
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> code_ranges;
+
+  [[nodiscard]] bool is_code(std::uint64_t vaddr) const {
+    for (const auto& [start, end] : code_ranges) {
+      if (vaddr >= start && vaddr < end) return true;
+    }
+    return false;
+  }
   mutable std::unique_ptr<llvm::DWARFContext> dwarf;
   mutable bool dwarf_tried = false;
 
@@ -70,8 +85,10 @@ std::string to_hex_string(llvm::ArrayRef<std::uint8_t> bytes) {
 }
 
 template <class ELFT>
-llvm::Expected<ElfFacts> read_facts(const obj::ELFObjectFile<ELFT>& object) {
-  const auto& elf = object.getELFFile();
+llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
+  auto created = obj::ELFFile<ELFT>::create(bytes);
+  if (!created) return created.takeError();
+  const obj::ELFFile<ELFT>& elf = *created;
   ElfFacts facts;
   facts.machine = elf.getHeader().e_machine;
   facts.type = elf.getHeader().e_type;
@@ -136,27 +153,40 @@ llvm::Expected<ElfFacts> read_facts(const obj::ELFObjectFile<ELFT>& object) {
   return facts;
 }
 
-llvm::Expected<ElfFacts> read_facts(const obj::ObjectFile& object) {
-  if (const auto* o = llvm::dyn_cast<obj::ELF64LEObjectFile>(&object)) return read_facts(*o);
-  if (const auto* o = llvm::dyn_cast<obj::ELF32LEObjectFile>(&object)) return read_facts(*o);
-  if (const auto* o = llvm::dyn_cast<obj::ELF64BEObjectFile>(&object)) return read_facts(*o);
-  if (const auto* o = llvm::dyn_cast<obj::ELF32BEObjectFile>(&object)) return read_facts(*o);
-  return llvm::createStringError(std::errc::invalid_argument, "not an ELF file");
+// Dispatches on e_ident's class and byte order.
+llvm::Expected<ElfFacts> read_facts(llvm::StringRef bytes) {
+  if (bytes.size() < llvm::ELF::EI_NIDENT || !bytes.starts_with(llvm::ELF::ElfMagic)) {
+    return llvm::createStringError(std::errc::invalid_argument, "not an ELF file");
+  }
+  const auto cls = static_cast<unsigned char>(bytes[llvm::ELF::EI_CLASS]);
+  const auto data = static_cast<unsigned char>(bytes[llvm::ELF::EI_DATA]);
+  const bool le = data == llvm::ELF::ELFDATA2LSB;
+  if (data != llvm::ELF::ELFDATA2LSB && data != llvm::ELF::ELFDATA2MSB) {
+    return llvm::createStringError(std::errc::invalid_argument, "unknown ELF byte order %u",
+                                   unsigned{data});
+  }
+  if (cls == llvm::ELF::ELFCLASS64) {
+    return le ? read_facts_as<obj::ELF64LE>(bytes) : read_facts_as<obj::ELF64BE>(bytes);
+  }
+  if (cls == llvm::ELF::ELFCLASS32) {
+    return le ? read_facts_as<obj::ELF32LE>(bytes) : read_facts_as<obj::ELF32BE>(bytes);
+  }
+  return llvm::createStringError(std::errc::invalid_argument, "unknown ELF class %u",
+                                 unsigned{cls});
 }
 
 llvm::Expected<ElfFile> parse_elf(std::unique_ptr<llvm::MemoryBuffer> buffer,
                                   FileIdentity identity) {
-  auto object = obj::ObjectFile::createObjectFile(buffer->getMemBufferRef());
-  if (!object) {
-    return llvm::createStringError(std::errc::invalid_argument, "%s: not a valid ELF file: %s",
-                                   buffer->getBufferIdentifier().str().c_str(),
-                                   llvm::toString(object.takeError()).c_str());
+  ElfFile file{std::move(buffer), nullptr, {}, identity};
+  auto object = obj::ObjectFile::createObjectFile(file.buffer->getMemBufferRef());
+  if (object && llvm::isa<obj::ELFObjectFileBase>(object->get())) {
+    file.object = std::move(*object);
+  } else if (object) {
+    file.object_error = "not an ELF file";
+  } else {
+    file.object_error = llvm::toString(object.takeError());
   }
-  if (!llvm::isa<obj::ELFObjectFileBase>(object->get())) {
-    return llvm::createStringError(std::errc::invalid_argument, "%s: not an ELF file",
-                                   buffer->getBufferIdentifier().str().c_str());
-  }
-  return ElfFile{std::move(buffer), std::move(*object), identity};
+  return file;
 }
 
 llvm::Expected<ElfFile> open_elf(const std::string& path) {
@@ -196,7 +226,8 @@ std::optional<ElfFile> try_debug_file(const std::string& candidate, const ElfFac
   if (file->identity.dev == main_identity.dev && file->identity.inode == main_identity.inode) {
     return std::nullopt;  // the debuglink named the file itself
   }
-  auto facts = read_facts(*file->object);
+  if (file->object == nullptr) return std::nullopt;
+  auto facts = read_facts(file->buffer->getBuffer());
   if (!facts) {
     llvm::consumeError(facts.takeError());
     return std::nullopt;
@@ -251,10 +282,10 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
 
 llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFile file,
                                                          const DebugSearch* search) {
-  auto facts = read_facts(*file.object);
+  auto facts = read_facts(file.buffer->getBuffer());
   if (!facts) {
-    return llvm::createStringError(std::errc::invalid_argument, "%s: %s", path.c_str(),
-                                   llvm::toString(facts.takeError()).c_str());
+    return llvm::createStringError(std::errc::invalid_argument, "%s: not a valid ELF file: %s",
+                                   path.c_str(), llvm::toString(facts.takeError()).c_str());
   }
   if (facts->type != llvm::ELF::ET_EXEC && facts->type != llvm::ELF::ET_DYN) {
     return llvm::createStringError(std::errc::invalid_argument,
@@ -266,9 +297,13 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
   impl->segments = std::move(facts->segments);
   impl->build_id = facts->build_id;
   impl->machine = facts->machine;
-  impl->is_64 = file.object->getBytesInAddress() == 8;
+  impl->is_64 = file.buffer->getBuffer()[llvm::ELF::EI_CLASS] == llvm::ELF::ELFCLASS64;
   impl->file = std::move(file);
-  if (facts->has_dwarf) {
+  impl->warning = impl->file.object_error.empty()
+                      ? std::string()
+                      : "section headers unreadable (" + impl->file.object_error +
+                            "); only the program headers are used";
+  if (facts->has_dwarf && impl->file.object != nullptr) {
     impl->origin = {DebugSource::kSelf, impl->path};
   } else if (search != nullptr && search->enabled) {
     if (auto found = find_debug_file(impl->path, *facts, impl->file.identity, *search)) {
@@ -276,9 +311,24 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
       impl->origin = std::move(found->second);
     }
   }
-  impl->symbols.add(impl->file.elf());
-  impl->symbols.add_plt_entries(impl->file.elf());
-  if (impl->debug_file) impl->symbols.add(impl->debug_file->elf());
+  if (const auto* elf = impl->file.elf()) {
+    for (const auto& section : elf->sections()) {
+      if (section.isText() && section.getSize() != 0) {
+        impl->code_ranges.emplace_back(section.getAddress(),
+                                       section.getAddress() + section.getSize());
+      }
+    }
+  }
+  if (impl->code_ranges.empty()) {
+    for (const auto& seg : impl->segments) {
+      if (seg.executable()) impl->code_ranges.emplace_back(seg.vaddr, seg.vaddr + seg.filesz);
+    }
+  }
+  if (const auto* elf = impl->file.elf()) {
+    impl->symbols.add(*elf);
+    impl->symbols.add_plt_entries(*elf);
+  }
+  if (impl->debug_file) impl->symbols.add(*impl->debug_file->elf());
   impl->symbols.finish();
   return impl;
 }
@@ -338,6 +388,7 @@ const std::string& Module::path() const { return impl_->path; }
 const FileIdentity& Module::identity() const { return impl_->file.identity; }
 std::span<const LoadSegment> Module::segments() const { return impl_->segments; }
 const std::string& Module::build_id() const { return impl_->build_id; }
+const std::string& Module::warning() const { return impl_->warning; }
 const DebugInfoOrigin& Module::debug_origin() const { return impl_->origin; }
 std::uint16_t Module::machine() const { return impl_->machine; }
 bool Module::is_64bit() const { return impl_->is_64; }
@@ -385,7 +436,29 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
       f.discriminator = info.Discriminator;
       frames.push_back(std::move(f));
     };
-    if (options.inlines) {
+    // A function whose range around vaddr starts outside the code is dead code whose addresses
+    // the linker tombstoned (to 0 with GNU ld --gc-sections): its range may cover live code.
+    // Without a function, the compile unit's range vouches for a line-table answer.
+    auto tombstoned = [&] {
+      auto dies = dwarf->getDIEsForAddress(vaddr.value());
+      llvm::DWARFDie die = dies.FunctionDIE;
+      if (!die && dies.CompileUnit != nullptr) die = dies.CompileUnit->getUnitDIE();
+      if (!die) return false;
+      auto ranges = die.getAddressRanges();
+      if (!ranges) {
+        llvm::consumeError(ranges.takeError());
+        return false;
+      }
+      for (const auto& range : *ranges) {
+        if (range.LowPC <= vaddr.value() && vaddr.value() < range.HighPC) {
+          return !impl_->is_code(range.LowPC);
+        }
+      }
+      return false;
+    };
+    if (tombstoned()) {
+      // Fall through to the symbol table.
+    } else if (options.inlines) {
       llvm::DIInliningInfo chain = dwarf->getInliningInfoForAddress(where, spec);
       for (std::uint32_t i = 0; i < chain.getNumberOfFrames(); ++i) add(chain.getFrame(i));
       for (std::size_t i = 0; i + 1 < frames.size(); ++i) frames[i].inlined = true;

@@ -55,7 +55,23 @@ Symbolizer::Entry& Symbolizer::entry_for(const std::string& path) {
   }
   slot->module = module->get();
   modules_.emplace(key, std::move(*module));
+  if (!slot->module->warning().empty() && on_problem_) {
+    // Usable, but not fully: said once, with Reason::kNone.
+    on_problem_(ModuleProblem{path, Reason::kNone, path + ": " + slot->module->warning()});
+  }
   return *slot;
+}
+
+void Symbolizer::add_module(const std::string& path, std::unique_ptr<Module> module) {
+  auto entry = std::make_unique<Entry>();
+  entry->module = module.get();
+  entry->trusted = true;
+  added_.push_back(std::move(module));
+  entries_[path] = std::move(entry);
+  // Forget earlier checks of this path.
+  for (auto it = checked_.begin(); it != checked_.end();) {
+    it = it->first.starts_with(path + '\0') || it->first == path ? checked_.erase(it) : std::next(it);
+  }
 }
 
 const Module* Symbolizer::module_for(const std::string& path, const Mapping* mapping,
@@ -67,8 +83,9 @@ const Module* Symbolizer::module_for(const std::string& path, const Mapping* map
   Entry& checked = it->second;
   if (fresh) {
     Entry& entry = entry_for(path);
-    checked = Entry{entry.module, entry.reason, entry.detail};
-    if (checked.module != nullptr && mapping != nullptr && options_.verify_identity) {
+    checked = entry;
+    if (checked.module != nullptr && mapping != nullptr && options_.verify_identity &&
+        !checked.trusted) {
       // The maps line names the inode that was mapped; a different inode at the path means the
       // file was replaced (rebuilt, upgraded). Device numbers are not compared: overlayfs and
       // btrfs report different ones in maps and in stat for the same file.
@@ -76,11 +93,13 @@ const Module* Symbolizer::module_for(const std::string& path, const Mapping* map
       if (mapping->inode != 0 && id.inode != mapping->inode) {
         checked = Entry{nullptr, Reason::kFileChanged,
                         path + ": inode " + std::to_string(id.inode) + " on disk, " +
-                            std::to_string(mapping->inode) + " in the snapshot"};
+                            std::to_string(mapping->inode) + " in the snapshot",
+                        false};
       } else if (mapping->pgoff >= id.size && mapping->pgoff != 0) {
         checked = Entry{nullptr, Reason::kFileChanged,
                         path + ": mapped at file offset " + to_hex(mapping->pgoff) +
-                            " but the file has only " + std::to_string(id.size) + " bytes"};
+                            " but the file has only " + std::to_string(id.size) + " bytes",
+                        false};
       }
     }
     if (mapping != nullptr && mapping->deleted && checked.reason == Reason::kFileMissing) {
@@ -100,6 +119,7 @@ void Symbolizer::resolve_at(const Module& module, Symbolized& out, VirtAddr vadd
   out.symbol = module.symbol_at(vaddr);
   out.frames = module.frames_at(vaddr, options_.frames);
   out.reason = out.frames.empty() ? Reason::kNoSymbol : Reason::kNone;
+  if (out.frames.empty()) out.detail = module.warning();
 }
 
 namespace {

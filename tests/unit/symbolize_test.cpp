@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -205,7 +206,9 @@ TEST_CASE("whole-module sweeps agree with llvm-symbolizer") {
   const std::string dir = test::fixture_dir();
   std::vector<std::string> files = {dir + "/libfixture.so", dir + "/pie_gcc", dir + "/lld_clang",
                                     dir + "/dwarf4_gcc", dir + "/gz_gcc", dir + "/multiseg_gcc",
-                                    dir + "/dwarf5_clang", "/lib/x86_64-linux-gnu/libc.so.6"};
+                                    dir + "/dwarf5_clang", dir + "/gcsections_gcc",
+                                    dir + "/gcsections_lld", dir + "/foreign_aarch64",
+                                    dir + "/foreign_i386", "/lib/x86_64-linux-gnu/libc.so.6"};
   std::mt19937_64 rng(42);
   for (const auto& file : files) {
     DYNAMIC_SECTION(file) {
@@ -227,7 +230,18 @@ TEST_CASE("whole-module sweeps agree with llvm-symbolizer") {
       for (std::size_t i = 0; i < results.size(); ++i) {
         const auto& r = results[i];
         const bool oracle_has_lines = !oracle[i].empty() && oracle[i][0].line != 0;
-        if (oracle_has_lines) {
+        // fixture.c's dead_function (lines 42-44) is removed by --gc-sections; its DWARF range is
+        // tombstoned to [0, size), which covers .init/.plt/.fini. llvm-symbolizer (and GNU
+        // addr2line) answer those addresses with the dead function's lines; we recognize the
+        // tombstone and do not.
+        const bool dead_answer = file.find("gcsections") != std::string::npos &&
+                                 oracle_has_lines && oracle[i][0].file.ends_with("fixture.c") &&
+                                 oracle[i][0].line >= 42 && oracle[i][0].line <= 44;
+        if (dead_answer) {
+          INFO("vaddr " << sym::to_hex(r.lookup));
+          CHECK(test::section_of(file, r.lookup) != ".text");
+          for (const auto& f : r.frames) CHECK(f.line == 0);
+        } else if (oracle_has_lines) {
           ++with_lines;
           check_against_oracle(r, oracle[i]);
         } else if (oracle[i].empty() || oracle[i][0].function.empty()) {
@@ -397,4 +411,77 @@ TEST_CASE("names are demangled: Itanium, Rust legacy and v0, and left alone othe
   CHECK(sym::demangle("_Z3foov.cold") == "foo() (.cold)");
   CHECK(sym::demangle("plain_c_function") == "plain_c_function");
   CHECK(sym::demangle("") == "");
+}
+
+namespace {
+
+std::string write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("broken ELF files: what can still be answered is answered") {
+  const std::string dir = temp_dir("broken-elf");
+  const std::string good = read_bytes(test::fixture_dir() + "/pie_gcc");
+  auto reference = sym::Module::open(test::fixture_dir() + "/pie_gcc", sym::DebugSearch{});
+  REQUIRE(static_cast<bool>(reference));
+  const sym::LoadSegment text = [&] {
+    for (const auto& s : (*reference)->segments()) {
+      if (s.executable()) return s;
+    }
+    FAIL("no executable segment");
+    return sym::LoadSegment{};
+  }();
+  const sym::FileOffset probe(text.offset + 0x10);
+
+  SECTION("corrupt e_shoff: program headers still translate, no symbols, a warning") {
+    std::string bytes = good;
+    const std::uint64_t huge = 0x7fffffff;
+    std::memcpy(bytes.data() + 40, &huge, 8);  // e_shoff of ELF64
+    auto m = sym::Module::open(write_bytes(dir + "/shoff", bytes), sym::DebugSearch{});
+    REQUIRE(static_cast<bool>(m));
+    CHECK_THAT((*m)->warning(), Catch::Contains("section headers unreadable"));
+    CHECK((*m)->to_virt(probe) == (*reference)->to_virt(probe));
+    auto vaddr = (*m)->to_virt(probe);
+    REQUIRE(vaddr.has_value());
+    CHECK((*m)->frames_at(*vaddr, {}).empty());
+    CHECK((*m)->build_id() == (*reference)->build_id());  // from PT_NOTE
+  }
+  SECTION("truncated anywhere: an error or a degraded module, never a crash") {
+    for (std::size_t cut : {0UL, 3UL, 16UL, 63UL, 64UL, 100UL, 700UL, 4096UL, 8000UL,
+                            good.size() / 2, good.size() - 1}) {
+      INFO("cut at " << cut);
+      auto m = sym::Module::open(write_bytes(dir + "/cut", good.substr(0, cut)), sym::DebugSearch{});
+      if (!m) {
+        CHECK_THAT(llvm::toString(m.takeError()), Catch::Contains("/cut"));
+        continue;
+      }
+      for (std::uint64_t off = 0; off < good.size(); off += 97) {
+        if (auto v = (*m)->to_virt(sym::FileOffset(off))) {
+          (void)(*m)->frames_at(*v, {});
+          (void)(*m)->bytes_at(*v, 16);
+        }
+      }
+    }
+  }
+  SECTION("a relocatable object, a non-ELF file and an empty file are refused with a reason") {
+    test::run("printf 'int f(void) { return 1; }\\n' | gcc -c -g -x c - -o '" + dir + "/obj.o'");
+    auto obj = sym::Module::open(dir + "/obj.o", sym::DebugSearch{});
+    REQUIRE(!obj);
+    CHECK_THAT(llvm::toString(obj.takeError()), Catch::Contains("not an executable or shared object"));
+    auto text_file = sym::Module::open(write_bytes(dir + "/text", "hello\n"), sym::DebugSearch{});
+    REQUIRE(!text_file);
+    CHECK_THAT(llvm::toString(text_file.takeError()), Catch::Contains("not an ELF file"));
+    auto empty = sym::Module::open(write_bytes(dir + "/empty", ""), sym::DebugSearch{});
+    REQUIRE(!empty);
+    llvm::consumeError(empty.takeError());
+  }
+  fs::remove_all(dir);
 }

@@ -72,6 +72,10 @@ class Module {
   [[nodiscard]] std::optional<VirtAddr> to_virt(FileOffset offset) const;
   [[nodiscard]] std::optional<FileOffset> to_file_offset(VirtAddr vaddr) const;
 
+  // What could not be read though the module opened (unreadable section headers: no symbols,
+  // no DWARF, translation still works); "" when all is well.
+  [[nodiscard]] const std::string& warning() const;
+
   // Hex build-id, "" when the file has none.
   [[nodiscard]] const std::string& build_id() const;
   [[nodiscard]] const DebugInfoOrigin& debug_origin() const;

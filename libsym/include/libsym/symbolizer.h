@@ -44,7 +44,8 @@ struct SymbolizerOptions {
   std::optional<std::uint64_t> live_pid;
 };
 
-// A module that could not be used, reported once per path.
+// A module that could not be used (reason set), or was opened with a warning (reason kNone,
+// e.g. unreadable section headers), reported once per path.
 struct ModuleProblem {
   std::string path;
   Reason reason = Reason::kNone;
@@ -58,7 +59,8 @@ class Symbolizer {
   Symbolizer& operator=(const Symbolizer&) = delete;
   ~Symbolizer();
 
-  // Called once for each module that cannot be used (missing, replaced, not ELF, ...).
+  // Called once for each module that cannot be used (missing, replaced, not ELF, ...) and once
+  // for each module that opened with a warning.
   void on_problem(std::function<void(const ModuleProblem&)> handler);
 
   // Absolute addresses in a process described by `map`. The returned values point into `map`.
@@ -69,6 +71,10 @@ class Symbolizer {
   // ELF virtual addresses in one file (classic addr2line -e).
   std::vector<Symbolized> symbolize_elf(const std::string& path,
                                         std::span<const VirtAddr> addresses, Adjust adjust);
+
+  // Registers a module built elsewhere (e.g. Module::from_buffer) under a path: mappings of that
+  // path use it instead of the file system, without the inode check.
+  void add_module(const std::string& path, std::unique_ptr<Module> module);
 
   // The module for a path (opened and cached), or the reason it cannot be used. `mapping`, when
   // given, is checked against the file on disk.
@@ -82,6 +88,7 @@ class Symbolizer {
     const Module* module = nullptr;
     Reason reason = Reason::kNone;
     std::string detail;
+    bool trusted = false;  // registered by add_module: no identity check
   };
   Entry& entry_for(const std::string& path);
   void resolve_at(const Module& module, Symbolized& out, VirtAddr vaddr);
@@ -91,6 +98,7 @@ class Symbolizer {
   std::map<std::string, std::unique_ptr<Entry>> entries_;     // opened, by path
   std::map<std::string, Entry> checked_;                      // checked against a maps line
   std::map<FileIdentity, std::unique_ptr<Module>> modules_;  // by file identity
+  std::vector<std::unique_ptr<Module>> added_;                // from add_module
 };
 
 }  // namespace sym

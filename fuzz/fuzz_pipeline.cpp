@@ -1,0 +1,60 @@
+// libFuzzer target: the whole pipeline. Input = maps text, a NUL byte, ELF bytes, a NUL byte,
+// then addresses (8 bytes each). The ELF image is registered under every path the maps name.
+#include <libsym/printer.h>
+#include <libsym/symbolizer.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <set>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view all(reinterpret_cast<const char*>(data), size);
+  auto first = all.find('\0');
+  if (first == std::string_view::npos) return 0;
+  std::string_view maps_text = all.substr(0, first);
+  std::string_view rest = all.substr(first + 1);
+  auto second = rest.find('\0');
+  std::string_view elf = rest.substr(0, second);
+  std::string_view addr_bytes = second == std::string_view::npos ? std::string_view{}
+                                                                  : rest.substr(second + 1);
+  auto map = sym::ProcessMap::parse(maps_text);
+  sym::Symbolizer symbolizer;
+  std::set<std::string> paths;
+  for (const auto& m : map.mappings()) paths.insert(m.path);
+  for (const auto& path : paths) {
+    if (path.empty() || path.front() != '/') continue;
+    auto module = sym::Module::from_buffer(
+        llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(elf.data(), elf.size()), path));
+    if (!module) {
+      llvm::consumeError(module.takeError());
+      continue;
+    }
+    symbolizer.add_module(path, std::move(*module));
+  }
+  std::vector<sym::AbsAddr> addrs;
+  for (std::size_t i = 0; i + 8 <= addr_bytes.size() && addrs.size() < 64; i += 8) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, addr_bytes.data() + i, 8);
+    addrs.emplace_back(v);
+  }
+  // Also every mapping's first and last byte.
+  for (const auto& m : map.mappings()) {
+    if (addrs.size() >= 128) break;
+    addrs.push_back(m.start);
+    addrs.emplace_back(m.end.value() - 1);
+  }
+  auto results = symbolizer.symbolize(map, addrs, sym::Adjust::kReturnAddress);
+  if (results.size() != addrs.size()) __builtin_trap();
+  std::string out;
+  for (const auto& r : results) {
+    if (r.input != addrs[&r - results.data()].value()) __builtin_trap();
+    for (auto style : {sym::OutputStyle::kDefault, sym::OutputStyle::kGnu, sym::OutputStyle::kLlvm,
+                       sym::OutputStyle::kJson}) {
+      sym::print(out, r, style, {true, true, true, true, false, false, 16});
+    }
+    (void)sym::unknown_frame_name(r);
+  }
+  return 0;
+}
