@@ -1,0 +1,145 @@
+// Heap profile processing (layer 4): picks a metric, unbiases every counts line, symbolizes each
+// distinct return address of a dump once, expands inline frames, cuts allocator frames, applies
+// --drop/--focus, folds identical symbolized stacks, sums several dumps and diffs against a base.
+// The formatters at the end write folded stacks, a jeprof-style text table and JSON.
+#pragma once
+
+#include <libsym/mapping.h>
+#include <libsym/profile.h>
+#include <libsym/symbolizer.h>
+
+#include <llvm/Support/Error.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sym {
+
+// The whole content of a heap profile: a regular file, or standard input for "-". Input that
+// starts with the gzip magic (1f 8b) is decompressed (several members are concatenated). Both
+// the raw and the decompressed size are bounded by max_bytes.
+llvm::Expected<std::string> read_profile_file(const std::string& path,
+                                              std::uint64_t max_bytes = kMaxProfileBytes);
+
+// Decompresses gzip data (all members), at most max_bytes of output.
+llvm::Expected<std::string> gunzip(std::string_view data, std::uint64_t max_bytes);
+
+enum class Metric { kInuseSpace, kInuseObjects, kAllocSpace, kAllocObjects };
+
+// "inuse_space", "inuse_objects", "alloc_space", "alloc_objects".
+std::string_view metric_name(Metric metric);
+// True for the two *_space metrics (values are bytes); false for object counts.
+bool metric_is_bytes(Metric metric);
+
+// How frames are told apart when identical stacks are merged.
+enum class FrameKey {
+  kFullName,   // demangled name with parameter list (folded output)
+  kShortName,  // name without return type and parameter list (text table)
+  kLocation,   // name, module, file offset, file, line (JSON: one entry per code location)
+};
+
+struct FoldOptions {
+  Metric metric = Metric::kInuseSpace;
+  std::optional<std::uint64_t> thread;  // only this jemalloc thread uid's lines
+  bool inlines = true;                  // expand inline frames
+  bool inline_marker = false;           // append "_[i]" to inlined frames
+  bool lines = false;                   // append ":LINE" when known
+  bool keep_allocator = false;          // do not cut allocator frames
+  FrameKey key = FrameKey::kFullName;
+  std::vector<std::regex> drop;   // frames whose name matches any are removed
+  std::vector<std::regex> focus;  // only stacks with a frame matching any are kept
+};
+
+// One distinct frame of the output.
+struct FoldedFrame {
+  std::string label;     // ready for folded output: sanitized, ":LINE" and "_[i]" applied
+  std::string function;  // demangled full name, "" when unknown
+  std::string module;    // file path of the mapping, "" when none
+  std::optional<std::uint64_t> offset;  // file offset looked up (return address - 1)
+  std::string file;
+  std::uint32_t line = 0;
+  bool inlined = false;
+};
+
+struct FoldedStack {
+  std::vector<std::uint32_t> frames;  // indices into FoldedProfile::frames, root first
+  double value = 0;                   // summed over the dumps
+  double base = 0;                    // summed over the --base dumps
+};
+
+struct FoldedProfile {
+  Metric metric = Metric::kInuseSpace;
+  bool has_base = false;
+  std::vector<FoldedFrame> frames;
+  std::vector<FoldedStack> stacks;  // sorted by their folded text (byte order)
+};
+
+// Accumulates dumps. Not thread-safe; the symbolizer is shared so modules open once.
+class Folder {
+ public:
+  Folder(FoldOptions options, Symbolizer& symbolizer);
+  Folder(const Folder&) = delete;
+  Folder& operator=(const Folder&) = delete;
+  ~Folder();
+
+  // Warnings about a dump as a whole (no maps, no accum data, thread absent), one line each,
+  // without the tool's name.
+  void on_warning(std::function<void(const std::string&)> handler);
+
+  // Adds one parsed dump. `maps` overrides the dump's own MAPPED_LIBRARIES section; without
+  // either, frames are labelled with their raw addresses. `source` names the dump in warnings.
+  void add(const HeapProfile& profile, const ProcessMap* maps, const std::string& source,
+           bool is_base = false);
+
+  // The folded result (stacks whose rounded values are all zero are left out).
+  [[nodiscard]] FoldedProfile result() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// "root;...;leaf VALUE\n" lines, values rounded to integers; with a base, "stack BASE VALUE".
+std::string format_folded(const FoldedProfile& profile);
+
+struct TextOptions {
+  bool cum_sort = false;    // sort by cum instead of flat
+  bool show_bytes = false;  // integer bytes instead of MB with one decimal
+};
+// jeprof --text: "Total: X MB", then "%8s %6s %6s %8s %6s %s" rows flat flat% sum% cum cum% name.
+// With a base the values are VALUE - BASE.
+std::string format_text(const FoldedProfile& profile, const TextOptions& options);
+
+// {"metric":..,"unit":..,"total":..,"stacks":[{"value":N,"frames":[...root first]}]}
+std::string format_json(const FoldedProfile& profile);
+
+// ---- Name helpers (exposed for tests) ----
+
+// The demangled name without its return type and parameter list (and trailing cv/ref
+// qualifiers, ABI tags): "void* fallback_impl<false>(unsigned long)" -> "fallback_impl<false>",
+// "ns::f(int) const" -> "ns::f", "operator new[](unsigned long)" -> "operator new[]".
+std::string_view function_short_name(std::string_view demangled);
+
+// The last component of the short name without template arguments:
+// "void* fallback_impl<false>(unsigned long)" -> "fallback_impl", "a::b<int>::c<x>()" -> "c".
+std::string_view function_base_name(std::string_view demangled);
+
+// Whether a (demangled) function name is part of a memory allocator (jemalloc internals with any
+// private prefix, the public malloc family, operator new/new[], tcmalloc, glibc's __libc_*).
+bool is_allocator_function(std::string_view demangled);
+
+// Whether a mapped file is an allocator library (basename libjemalloc* or libtcmalloc*).
+bool is_allocator_module(std::string_view path);
+
+// A name safe inside a folded line: ';' -> ':', control characters -> ' ', empty ->
+// "[unknown]", and a final " DIGITS" becomes "_DIGITS" (it would read as a count).
+std::string sanitize_frame_name(std::string_view name);
+
+}  // namespace sym

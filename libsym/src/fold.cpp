@@ -1,0 +1,817 @@
+#include <libsym/fold.h>
+#include <libsym/printer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iterator>
+#include <unordered_map>
+
+namespace sym {
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+std::string_view metric_name(Metric metric) {
+  switch (metric) {
+    case Metric::kInuseSpace: return "inuse_space";
+    case Metric::kInuseObjects: return "inuse_objects";
+    case Metric::kAllocSpace: return "alloc_space";
+    case Metric::kAllocObjects: return "alloc_objects";
+  }
+  return "inuse_space";
+}
+
+bool metric_is_bytes(Metric metric) {
+  return metric == Metric::kInuseSpace || metric == Metric::kAllocSpace;
+}
+
+namespace {
+
+bool metric_is_alloc(Metric metric) {
+  return metric == Metric::kAllocSpace || metric == Metric::kAllocObjects;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Demangled-name surgery
+
+bool is_ident(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$';
+}
+
+bool ends_with_word(std::string_view s, std::string_view word) {
+  if (!s.ends_with(word)) return false;
+  return s.size() == word.size() || !is_ident(s[s.size() - word.size() - 1]);
+}
+
+// At s[i] the word "operator" starts: the index just past the operator's name ("operator<<",
+// "operator()", "operator new[]", "operator< <int>" keeps its space; a conversion operator
+// "operator bool" runs to the end).
+std::size_t skip_operator(std::string_view s, std::size_t i) {
+  i += 8;  // "operator"
+  static constexpr std::string_view kSymbols[] = {
+      "<=>", "<<=", ">>=", "->*", "<<", ">>", "<=", ">=", "->", "()", "[]", "<", ">", ","};
+  for (std::string_view op : kSymbols) {
+    if (s.substr(i).starts_with(op)) {
+      i += op.size();
+      // "operator< <int>": the space belongs to the name.
+      if (s.substr(i).starts_with(" <")) ++i;
+      return i;
+    }
+  }
+  if (i < s.size() && s[i] == ' ') {
+    for (std::string_view word : {std::string_view("new[]"), std::string_view("delete[]"),
+                                  std::string_view("new"), std::string_view("delete")}) {
+      if (s.substr(i + 1).starts_with(word) &&
+          (i + 1 + word.size() == s.size() || !is_ident(s[i + 1 + word.size()]))) {
+        return i + 1 + word.size();
+      }
+    }
+    if (s.substr(i + 1).starts_with("\"\"")) return i + 1;  // operator"" _suffix
+    return s.size();  // conversion operator: the type is the rest of the name
+  }
+  return i;
+}
+
+bool operator_at(std::string_view s, std::size_t i) {
+  return s.substr(i).starts_with("operator") && (i == 0 || !is_ident(s[i - 1])) &&
+         (i + 8 == s.size() || !is_ident(s[i + 8]));
+}
+
+// Calls f(i) for every character at nesting depth 0 (outside (), <>, [], {}), operator names
+// skipped as a whole.
+template <class F>
+void scan_top_level(std::string_view s, F f) {
+  int depth = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    if (depth == 0 && operator_at(s, i)) {
+      i = skip_operator(s, i);
+      continue;
+    }
+    const char c = s[i];
+    if (c == '(' || c == '<' || c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ')' || c == '>' || c == ']' || c == '}') {
+      if (depth > 0) --depth;
+    } else if (depth == 0) {
+      f(i);
+    }
+    ++i;
+  }
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+// Removes what may follow a parameter list: cv/ref qualifiers, noexcept, clone suffixes.
+std::string_view strip_suffixes(std::string_view s) {
+  for (;;) {
+    s = trim(s);
+    // " [clone .cold]" (GNU) and " (.cold)" (LLVM) clone suffixes.
+    if (s.ends_with("]")) {
+      auto open = s.rfind(" [clone ");
+      if (open != std::string_view::npos) {
+        s = s.substr(0, open);
+        continue;
+      }
+    }
+    if (s.ends_with(")")) {
+      auto open = s.rfind(" (.");
+      if (open != std::string_view::npos && s.find(')', open) == s.size() - 1) {
+        s = s.substr(0, open);
+        continue;
+      }
+    }
+    // Qualifiers count only when a parameter list precedes them ("operator&&" is a name).
+    std::string_view t = s;
+    bool stripped = false;
+    for (bool matched = true; matched;) {
+      matched = false;
+      t = trim(t);
+      for (std::string_view q :
+           {std::string_view("const"), std::string_view("volatile"), std::string_view("noexcept"),
+            std::string_view("&&"), std::string_view("&")}) {
+        if (t.ends_with(q) && (q.front() == '&' || ends_with_word(t, q))) {
+          t.remove_suffix(q.size());
+          matched = stripped = true;
+          break;
+        }
+      }
+    }
+    if (stripped && trim(t).ends_with(")")) {
+      s = trim(t);
+      continue;
+    }
+    return s;
+  }
+}
+
+}  // namespace
+
+std::string_view function_short_name(std::string_view demangled) {
+  std::string_view s = strip_suffixes(demangled);
+  // The parameter list: the balanced (...) group at the end, unless it is operator()'s name.
+  if (s.ends_with(")")) {
+    int depth = 0;
+    std::size_t open = std::string_view::npos;
+    for (std::size_t i = s.size(); i-- > 0;) {
+      if (s[i] == ')') ++depth;
+      if (s[i] == '(' && --depth == 0) {
+        open = i;
+        break;
+      }
+    }
+    if (open != std::string_view::npos && open > 0 &&
+        !ends_with_word(s.substr(0, open), "operator")) {
+      s = trim(s.substr(0, open));
+    }
+  }
+  // ABI tags: "f[abi:cxx11]".
+  while (s.ends_with("]")) {
+    auto tag = s.rfind("[abi:");
+    if (tag == std::string_view::npos || tag == 0) break;
+    s = s.substr(0, tag);
+  }
+  // The return type ends at the last top-level blank.
+  std::size_t last_blank = std::string_view::npos;
+  scan_top_level(s, [&](std::size_t i) {
+    if (s[i] == ' ') last_blank = i;
+  });
+  if (last_blank != std::string_view::npos) s = s.substr(last_blank + 1);
+  // "void* f" demangles with the '*' next to the type; a leading '*' or '&' would be odd.
+  while (!s.empty() && (s.front() == '*' || s.front() == '&')) s.remove_prefix(1);
+  return s.empty() ? trim(demangled) : s;
+}
+
+std::string_view function_base_name(std::string_view demangled) {
+  std::string_view s = function_short_name(demangled);
+  std::size_t start = 0;
+  scan_top_level(s, [&](std::size_t i) {
+    if (s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':') start = i + 2;
+  });
+  s = s.substr(std::min(start, s.size()));
+  if (operator_at(s, 0)) {
+    // "operator< <int>" -> "operator<"; other operator names stay whole.
+    auto end = skip_operator(s, 0);
+    std::string_view name = s.substr(0, end);
+    if (name.ends_with(" ")) name.remove_suffix(1);
+    return name;
+  }
+  // Trailing template arguments.
+  if (s.ends_with(">")) {
+    int depth = 0;
+    for (std::size_t i = s.size(); i-- > 0;) {
+      if (s[i] == '>') ++depth;
+      if (s[i] == '<' && --depth == 0) {
+        if (i > 0) s = s.substr(0, i);
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+namespace {
+
+// Base names (after any private prefix) that belong to an allocator.
+constexpr std::string_view kAllocatorNames[] = {
+    // jemalloc internals
+    "prof_backtrace_impl", "prof_backtrace", "prof_tctx_create", "prof_alloc_prep", "imalloc",
+    "imalloc_body", "imalloc_fastpath", "malloc_default", "newImpl", "fallback_impl",
+    "fallbackNewImpl", "alignedNewImpl", "handleOOM", "do_rallocx", "do_realloc_nonnull_zero",
+    "batch_alloc", "sdallocx_noflags", "ialloc", "iallocztm", "ipalloc", "ipallocztm",
+    // public entry points
+    "malloc", "calloc", "realloc", "reallocarray", "free", "cfree", "memalign", "posix_memalign",
+    "aligned_alloc", "valloc", "pvalloc", "mallocx", "rallocx", "xallocx", "sdallocx", "dallocx",
+    "operator new", "operator new[]", "operator delete", "operator delete[]",
+    // glibc
+    "__libc_malloc", "__libc_calloc", "__libc_realloc", "__libc_free", "__libc_memalign",
+    "__libc_valloc", "__libc_pvalloc", "__posix_memalign",
+    // gperftools
+    "do_malloc", "do_malloc_or_cpp_alloc", "DoSampledAllocation", "__builtin_new",
+    "__builtin_vec_new", "__builtin_delete", "__builtin_vec_delete"};
+
+constexpr std::string_view kAllocatorPrefixes[] = {
+    "irallocx_prof", "ixallocx_prof", "irealloc_prof", "prof_backtrace",
+    "tc_",           "malloc_zone_",  "imalloc"};
+
+bool allocator_base(std::string_view base) {
+  if (base.empty()) return false;
+  if (std::find(std::begin(kAllocatorNames), std::end(kAllocatorNames), base) !=
+      std::end(kAllocatorNames)) {
+    return true;
+  }
+  return std::any_of(std::begin(kAllocatorPrefixes), std::end(kAllocatorPrefixes),
+                     [&](std::string_view p) { return base.starts_with(p); });
+}
+
+}  // namespace
+
+bool is_allocator_function(std::string_view demangled) {
+  const std::string_view qualified = function_short_name(demangled);
+  if (qualified.find("TCMalloc") != std::string_view::npos || qualified.starts_with("tcmalloc::") ||
+      qualified == "__malloc_alloc_template::allocate" || qualified == "simple_alloc::allocate") {
+    return true;
+  }
+  const std::string_view base = function_base_name(demangled);
+  if (base.empty()) return false;
+  if (allocator_base(base)) return true;
+  // jemalloc's private namespace: "je_", "_rjem_je_", any "_X_je_"; the public prefix "_rjem_".
+  if (base.starts_with("_rjem_") && allocator_base(base.substr(6))) return true;
+  const auto je = base.find("je_");
+  if (je != std::string_view::npos && (je == 0 || base.front() == '_') &&
+      allocator_base(base.substr(je + 3))) {
+    return true;
+  }
+  return false;
+}
+
+bool is_allocator_module(std::string_view path) {
+  auto slash = path.rfind('/');
+  std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  return base.starts_with("libjemalloc") || base.starts_with("libtcmalloc");
+}
+
+std::string sanitize_frame_name(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ';') {
+      out += ':';
+    } else if (u < 0x20 || u == 0x7f) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  if (trim(out).empty()) return "[unknown]";
+  // A name ending in " DIGITS" would be read as a count column.
+  std::size_t digits = 0;
+  while (digits < out.size() && out[out.size() - 1 - digits] >= '0' &&
+         out[out.size() - 1 - digits] <= '9') {
+    ++digits;
+  }
+  if (digits > 0 && digits < out.size() && out[out.size() - 1 - digits] == ' ') {
+    out[out.size() - 1 - digits] = '_';
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Folding
+
+namespace {
+
+enum class FrameClass : std::uint8_t { kOther, kAllocator, kUnresolved };
+
+// One distinct return address of a dump, symbolized.
+struct AddrInfo {
+  std::vector<std::uint32_t> frames;  // innermost first
+  std::vector<FrameClass> classes;
+  std::uint32_t run = 0;  // leading frames that are allocator or unresolved
+  int last_alloc = -1;    // index of the last allocator frame within that run
+};
+
+struct VectorHash {
+  std::size_t operator()(const std::vector<std::uint32_t>& v) const noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ULL ^ v.size();
+    for (std::uint32_t x : v) {
+      h ^= x;
+      h *= 0x100000001b3ULL;
+      h ^= h >> 29;
+    }
+    return static_cast<std::size_t>(h);
+  }
+};
+
+struct Values {
+  double value = 0;
+  double base = 0;
+};
+
+std::string join_labels(const std::vector<FoldedFrame>& frames,
+                        const std::vector<std::uint32_t>& ids) {
+  std::size_t n = ids.size();
+  for (auto id : ids) n += frames[id].label.size();
+  std::string out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ';';
+    out += frames[ids[i]].label;
+  }
+  return out;
+}
+
+long long rounded(double v) { return std::isfinite(v) ? std::llround(v) : 0; }
+
+}  // namespace
+
+struct Folder::Impl {
+  FoldOptions options;
+  Symbolizer& symbolizer;
+  std::function<void(const std::string&)> warn;
+  std::vector<FoldedFrame> frames;
+  std::vector<std::uint8_t> dropped;  // per frame: matches --drop
+  std::vector<std::uint8_t> focused;  // per frame: matches --focus
+  std::unordered_map<std::string, std::uint32_t> frame_ids;
+  std::unordered_map<std::vector<std::uint32_t>, Values, VectorHash> stacks;
+  bool has_base = false;
+  std::uint32_t no_frames = UINT32_MAX;
+
+  Impl(FoldOptions o, Symbolizer& s) : options(std::move(o)), symbolizer(s) {}
+
+  void warning(const std::string& message) const {
+    if (warn) warn(message);
+  }
+
+  static bool matches(const std::vector<std::regex>& patterns, const std::string& name) {
+    for (const auto& re : patterns) {
+      try {
+        if (std::regex_search(name, re)) return true;
+      } catch (const std::regex_error&) {
+        // Too complex for this name: treated as no match.
+      }
+    }
+    return false;
+  }
+
+  // The id of a frame, interned by the key the options ask for.
+  std::uint32_t intern(FoldedFrame frame, const std::string& plain_name) {
+    std::string key = frame.label;
+    if (options.key == FrameKey::kLocation) {
+      key += '\0';
+      key += frame.function;
+      key += '\0';
+      key += frame.module;
+      key += '\0';
+      key += frame.offset ? to_hex(*frame.offset) : std::string();
+      key += '\0';
+      key += frame.file;
+      key += '\0';
+      key += std::to_string(frame.line);
+      key += '\0';
+      key += frame.inlined ? 'i' : 'o';
+    }
+    auto [it, fresh] =
+        frame_ids.try_emplace(std::move(key), static_cast<std::uint32_t>(frames.size()));
+    if (fresh) {
+      dropped.push_back(options.drop.empty() ? 0 : matches(options.drop, plain_name) ? 1 : 0);
+      focused.push_back(options.focus.empty() ? 0 : matches(options.focus, plain_name) ? 1 : 0);
+      frames.push_back(std::move(frame));
+    }
+    return it->second;
+  }
+
+  std::uint32_t placeholder() {
+    if (no_frames == UINT32_MAX) {
+      FoldedFrame f;
+      f.label = "[no frames]";
+      no_frames = intern(std::move(f), "[no frames]");
+    }
+    return no_frames;
+  }
+
+  // Label text for a frame named `name` (sanitized), decorated as the options ask.
+  std::string label_for(const std::string& name, std::uint32_t line, bool inlined) const {
+    std::string label = name;
+    if (options.lines && line != 0) label += ":" + std::to_string(line);
+    if (options.inline_marker && inlined) label += "_[i]";
+    return label;
+  }
+
+  void add_frame(AddrInfo& info, FoldedFrame frame, const std::string& plain, FrameClass cls) {
+    info.frames.push_back(intern(std::move(frame), plain));
+    info.classes.push_back(cls);
+  }
+
+  AddrInfo describe_address(std::uint64_t pc, const Symbolized* r) {
+    AddrInfo info;
+    if (r == nullptr) {
+      // No maps: the raw return address, as written in the dump.
+      FoldedFrame f;
+      f.label = to_hex(pc);
+      std::string plain = f.label;
+      add_frame(info, std::move(f), plain, FrameClass::kUnresolved);
+    } else {
+      const std::string module = !r->module.empty()      ? r->module
+                                 : r->mapping != nullptr ? r->mapping->path
+                                                         : std::string();
+      const bool alloc_module = r->mapping != nullptr && is_allocator_module(r->mapping->path);
+      const std::optional<std::uint64_t> offset =
+          r->file_offset ? std::optional<std::uint64_t>(r->file_offset->value()) : std::nullopt;
+      auto unknown = [&]() {
+        FoldedFrame f;
+        f.label = sanitize_frame_name(unknown_frame_name(*r));
+        f.module = module;
+        f.offset = offset;
+        std::string plain = f.label;
+        add_frame(info, std::move(f), plain,
+                  alloc_module ? FrameClass::kAllocator : FrameClass::kUnresolved);
+      };
+      if (r->frames.empty()) {
+        unknown();
+      } else {
+        // Innermost first; without inlines only the physical (outermost) function.
+        const std::size_t first = options.inlines ? 0 : r->frames.size() - 1;
+        for (std::size_t i = first; i < r->frames.size(); ++i) {
+          const Frame& src = r->frames[i];
+          const std::string& name = !src.function.empty() ? src.function : src.raw_name;
+          if (name.empty()) {
+            unknown();
+            continue;
+          }
+          const bool inlined = options.inlines && src.inlined;
+          std::string plain = sanitize_frame_name(
+              options.key == FrameKey::kShortName ? function_short_name(name) : name);
+          FoldedFrame f;
+          f.label = label_for(plain, src.line, inlined);
+          f.function = name;
+          f.module = module;
+          f.offset = offset;
+          f.file = src.file;
+          f.line = src.line;
+          f.inlined = inlined;
+          const FrameClass cls = alloc_module || is_allocator_function(name)
+                                     ? FrameClass::kAllocator
+                                     : FrameClass::kOther;
+          add_frame(info, std::move(f), plain, cls);
+        }
+      }
+    }
+    // The leading allocator-or-unresolved run and its last allocator frame.
+    while (info.run < info.classes.size() && info.classes[info.run] != FrameClass::kOther) {
+      if (info.classes[info.run] == FrameClass::kAllocator)
+        info.last_alloc = static_cast<int>(info.run);
+      ++info.run;
+    }
+    return info;
+  }
+
+  double value_of(const CountsLine& c, const HeapProfile& p) const {
+    const bool alloc = metric_is_alloc(options.metric);
+    const Estimate e = unbias(alloc ? c.alloc_objects : c.inuse_objects,
+                              alloc ? c.alloc_bytes : c.inuse_bytes, p.sampling, p.period);
+    return metric_is_bytes(options.metric) ? e.bytes : e.objects;
+  }
+
+  double sample_value(const StackSample& s, const HeapProfile& p) const {
+    if (!options.thread) return value_of(s.counts, p);
+    double v = 0;
+    for (const auto& t : s.threads) {
+      if (t.thread == *options.thread) v += value_of(t.counts, p);
+    }
+    return v;
+  }
+
+  void check_dump(const HeapProfile& p, const std::string& source) const {
+    if (metric_is_alloc(options.metric)) {
+      bool any = false;
+      for (const auto& s : p.samples) {
+        any = any || s.counts.alloc_objects != 0 || s.counts.alloc_bytes != 0;
+        for (const auto& t : s.threads) {
+          any = any || t.counts.alloc_objects != 0 || t.counts.alloc_bytes != 0;
+        }
+        if (any) break;
+      }
+      if (!any && !p.samples.empty()) {
+        warning(source + ": every allocation (accum) count is zero; " +
+                std::string(metric_name(options.metric)) +
+                " needs a program run with MALLOC_CONF=prof_accum:true");
+      }
+    }
+    if (options.thread) {
+      if (p.format == ProfileFormat::kGperftools) {
+        warning(source +
+                ": this profile format has no per-thread counts; --thread selects nothing");
+        return;
+      }
+      bool seen = std::any_of(p.threads.begin(), p.threads.end(),
+                              [&](const ThreadInfo& t) { return t.thread == *options.thread; });
+      for (const auto& s : p.samples) {
+        if (seen) break;
+        seen = std::any_of(s.threads.begin(), s.threads.end(),
+                           [&](const ThreadCounts& t) { return t.thread == *options.thread; });
+      }
+      if (!seen)
+        warning(source + ": thread " + std::to_string(*options.thread) + " does not appear");
+    }
+  }
+
+  void add(const HeapProfile& p, const ProcessMap* maps, const std::string& source, bool is_base) {
+    check_dump(p, source);
+    const ProcessMap* map = maps != nullptr ? maps : p.has_maps ? &p.maps : nullptr;
+    if (map == nullptr) {
+      warning(source + ": no MAPPED_LIBRARIES section; frames are shown as raw return addresses");
+    }
+    if (is_base) has_base = true;
+
+    // Values first: samples worth nothing are not symbolized.
+    std::vector<double> values(p.samples.size());
+    std::vector<std::uint64_t> pcs;
+    for (std::size_t i = 0; i < p.samples.size(); ++i) {
+      values[i] = sample_value(p.samples[i], p);
+      if (values[i] == 0) continue;
+      for (AbsAddr pc : p.samples[i].pcs) pcs.push_back(pc.value());
+    }
+    std::sort(pcs.begin(), pcs.end());
+    pcs.erase(std::unique(pcs.begin(), pcs.end()), pcs.end());
+
+    // Every distinct address symbolized once, its frames interned once.
+    std::vector<Symbolized> symbolized;
+    if (map != nullptr && !pcs.empty()) {
+      std::vector<AbsAddr> addrs;
+      addrs.reserve(pcs.size());
+      for (auto pc : pcs) addrs.emplace_back(pc);
+      symbolized = symbolizer.symbolize(*map, addrs, Adjust::kReturnAddress);
+    }
+    std::vector<AddrInfo> infos;
+    infos.reserve(pcs.size());
+    std::unordered_map<std::uint64_t, std::uint32_t> index;
+    index.reserve(pcs.size());
+    for (std::size_t i = 0; i < pcs.size(); ++i) {
+      infos.push_back(describe_address(pcs[i], symbolized.empty() ? nullptr : &symbolized[i]));
+      index.emplace(pcs[i], static_cast<std::uint32_t>(i));
+    }
+
+    std::vector<const AddrInfo*> stack;
+    std::vector<std::uint32_t> ids;
+    for (std::size_t i = 0; i < p.samples.size(); ++i) {
+      if (values[i] == 0) continue;
+      stack.clear();
+      for (AbsAddr pc : p.samples[i].pcs) stack.push_back(&infos[index.at(pc.value())]);
+      fold_one(stack, ids);
+      if (ids.empty()) continue;  // --focus did not match
+      auto it = stacks.find(ids);
+      if (it == stacks.end()) it = stacks.emplace(ids, Values{}).first;
+      (is_base ? it->second.base : it->second.value) += values[i];
+    }
+  }
+
+  // The frame ids of one stack, root first, after the allocator cut, --focus and --drop. Empty
+  // when --focus rejects the stack.
+  void fold_one(const std::vector<const AddrInfo*>& stack, std::vector<std::uint32_t>& ids) {
+    ids.clear();
+    const int n = static_cast<int>(stack.size());
+    // Allocator frames: everything leafward of and including the root-most allocator frame of
+    // the leading run of allocator or unresolved frames.
+    int cut_addr = -1;
+    int cut_frame = -1;
+    if (!options.keep_allocator) {
+      for (int k = 0; k < n; ++k) {
+        const AddrInfo& info = *stack[static_cast<std::size_t>(k)];
+        if (info.last_alloc >= 0) {
+          cut_addr = k;
+          cut_frame = info.last_alloc;
+        }
+        if (info.run < info.frames.size()) break;
+      }
+      if (n > 0 && cut_addr == n - 1 &&
+          cut_frame == static_cast<int>(stack.back()->frames.size()) - 1) {
+        cut_frame -= 1;  // never everything: the root-most frame stays
+      }
+    }
+    bool focus_hit = options.focus.empty();
+    for (int k = n - 1; k >= 0; --k) {
+      const AddrInfo& info = *stack[static_cast<std::size_t>(k)];
+      for (int j = static_cast<int>(info.frames.size()) - 1; j >= 0; --j) {
+        if (k < cut_addr || (k == cut_addr && j <= cut_frame)) continue;
+        const std::uint32_t id = info.frames[static_cast<std::size_t>(j)];
+        if (!focus_hit && focused[id] != 0) focus_hit = true;
+        if (dropped[id] != 0) continue;
+        ids.push_back(id);
+      }
+    }
+    if (!focus_hit) {
+      ids.clear();
+      return;
+    }
+    if (ids.empty()) ids.push_back(placeholder());
+  }
+};
+
+Folder::Folder(FoldOptions options, Symbolizer& symbolizer)
+    : impl_(std::make_unique<Impl>(std::move(options), symbolizer)) {}
+Folder::~Folder() = default;
+
+void Folder::on_warning(std::function<void(const std::string&)> handler) {
+  impl_->warn = std::move(handler);
+}
+
+void Folder::add(const HeapProfile& profile, const ProcessMap* maps, const std::string& source,
+                 bool is_base) {
+  impl_->add(profile, maps, source, is_base);
+}
+
+FoldedProfile Folder::result() const {
+  FoldedProfile out;
+  out.metric = impl_->options.metric;
+  out.has_base = impl_->has_base;
+  out.frames = impl_->frames;
+  std::vector<std::pair<std::string, FoldedStack>> sorted;
+  sorted.reserve(impl_->stacks.size());
+  for (const auto& [ids, v] : impl_->stacks) {
+    if (rounded(v.value) == 0 && rounded(v.base) == 0) continue;
+    sorted.emplace_back(join_labels(out.frames, ids), FoldedStack{ids, v.value, v.base});
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return a.second.frames < b.second.frames;
+  });
+  out.stacks.reserve(sorted.size());
+  for (auto& s : sorted) out.stacks.push_back(std::move(s.second));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+std::string format_folded(const FoldedProfile& profile) {
+  std::string out;
+  for (const auto& s : profile.stacks) {
+    out += join_labels(profile.frames, s.frames);
+    if (profile.has_base) {
+      out += ' ';
+      out += std::to_string(std::max(0LL, rounded(s.base)));
+    }
+    out += ' ';
+    out += std::to_string(std::max(0LL, rounded(s.value)));
+    out += '\n';
+  }
+  return out;
+}
+
+namespace {
+
+std::string format_amount(double v, Metric metric, bool show_bytes) {
+  char buf[64];
+  if (metric_is_bytes(metric) && !show_bytes) {
+    std::snprintf(buf, sizeof buf, "%.1f", v / 1048576.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld", rounded(v));
+  }
+  return buf;
+}
+
+std::string percent(double part, double total) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", total == 0 ? 0.0 : 100.0 * part / total);
+  return buf;
+}
+
+}  // namespace
+
+std::string format_text(const FoldedProfile& profile, const TextOptions& options) {
+  const std::size_t nframes = profile.frames.size();
+  std::vector<double> flat(nframes, 0.0);
+  std::vector<double> cum(nframes, 0.0);
+  std::vector<std::size_t> stamp(nframes, SIZE_MAX);
+  std::vector<std::uint8_t> seen(nframes, 0);
+  double total = 0;
+  for (std::size_t si = 0; si < profile.stacks.size(); ++si) {
+    const auto& s = profile.stacks[si];
+    const double v = s.value - s.base;
+    total += v;
+    if (s.frames.empty()) continue;
+    flat[s.frames.back()] += v;
+    seen[s.frames.back()] = 1;
+    for (auto id : s.frames) {
+      if (stamp[id] == si) continue;  // recursion: once per stack
+      stamp[id] = si;
+      cum[id] += v;
+      seen[id] = 1;
+    }
+  }
+  // Rows by name (frames with one label share a row).
+  std::unordered_map<std::string_view, std::size_t> row_of;
+  struct Row {
+    std::string_view name;
+    double flat = 0;
+    double cum = 0;
+  };
+  std::vector<Row> rows;
+  for (std::size_t id = 0; id < nframes; ++id) {
+    if (seen[id] == 0) continue;
+    auto [it, fresh] = row_of.try_emplace(profile.frames[id].label, rows.size());
+    if (fresh) rows.push_back({profile.frames[id].label, 0, 0});
+    rows[it->second].flat += flat[id];
+    rows[it->second].cum += cum[id];
+  }
+  std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    const double ka = options.cum_sort ? a.cum : a.flat;
+    const double kb = options.cum_sort ? b.cum : b.flat;
+    if (ka != kb) return ka > kb;
+    return a.name < b.name;
+  });
+  const Metric m = profile.metric;
+  std::string out;
+  const bool bytes = metric_is_bytes(m);
+  out += "Total: " + format_amount(total, m, options.show_bytes) + " " +
+         (bytes ? (options.show_bytes ? "B" : "MB") : "objects") + "\n";
+  double running = 0;
+  char line[128];
+  for (const Row& r : rows) {
+    running += r.flat;
+    std::snprintf(line, sizeof line, "%8s %6s %6s %8s %6s ",
+                  format_amount(r.flat, m, options.show_bytes).c_str(),
+                  percent(r.flat, total).c_str(), percent(running, total).c_str(),
+                  format_amount(r.cum, m, options.show_bytes).c_str(),
+                  percent(r.cum, total).c_str());
+    out += line;
+    out += r.name;
+    out += '\n';
+  }
+  return out;
+}
+
+std::string format_json(const FoldedProfile& profile) {
+  const bool bytes = metric_is_bytes(profile.metric);
+  double total = 0;
+  double base_total = 0;
+  for (const auto& s : profile.stacks) {
+    total += s.value;
+    base_total += s.base;
+  }
+  std::string out = "{\"metric\":\"" + std::string(metric_name(profile.metric)) + "\",\"unit\":\"" +
+                    (bytes ? "bytes" : "objects") +
+                    "\",\"total\":" + std::to_string(rounded(total));
+  if (profile.has_base) out += ",\"base_total\":" + std::to_string(rounded(base_total));
+  out += ",\"stacks\":[";
+  // Each distinct frame is written once into a cache of JSON text.
+  std::vector<std::string> frame_json(profile.frames.size());
+  for (std::size_t si = 0; si < profile.stacks.size(); ++si) {
+    const auto& s = profile.stacks[si];
+    if (si > 0) out += ',';
+    out += "\n{\"value\":" + std::to_string(std::max(0LL, rounded(s.value)));
+    if (profile.has_base) out += ",\"base\":" + std::to_string(std::max(0LL, rounded(s.base)));
+    out += ",\"frames\":[";
+    for (std::size_t i = 0; i < s.frames.size(); ++i) {
+      const auto id = s.frames[i];
+      std::string& j = frame_json[id];
+      if (j.empty()) {
+        const FoldedFrame& f = profile.frames[id];
+        j = "{\"function\":" + (f.function.empty() ? json_quote(f.label) : json_quote(f.function));
+        j += ",\"module\":" + (f.module.empty() ? std::string("null") : json_quote(f.module));
+        j += ",\"offset\":" + (f.offset ? "\"" + to_hex(*f.offset) + "\"" : std::string("null"));
+        j += ",\"file\":" + (f.file.empty() ? std::string("null") : json_quote(f.file));
+        j += ",\"line\":" + (f.line == 0 ? std::string("null") : std::to_string(f.line));
+        j += ",\"inlined\":";
+        j += f.inlined ? "true" : "false";
+        j += ",\"resolved\":";
+        j += f.function.empty() ? "false" : "true";
+        j += '}';
+      }
+      if (i > 0) out += ',';
+      out += j;
+    }
+    out += "]}";
+  }
+  out += "\n]}\n";
+  return out;
+}
+
+}  // namespace sym

@@ -1,0 +1,342 @@
+// stackfold: jemalloc / gperftools heap profiles to folded stacks (flamegraph.pl, inferno,
+// speedscope), a jeprof-style text table or JSON.
+//
+//   stackfold jeprof.1234.0.f.heap | flamegraph.pl > heap.svg
+//   stackfold --format=text --alloc-space dump.heap.gz
+//   stackfold --base old.heap new.heap | flamegraph.pl > growth.svg   (two-column diff)
+#include <libsym/fold.h>
+#include <libsym/profile.h>
+#include <libsym/symbolizer.h>
+
+#include <llvm/Support/Error.h>
+
+#include <cstdio>
+#include <getopt.h>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitInput = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kUsage = R"USAGE(Usage: stackfold [OPTION]... DUMP...
+Turn jemalloc heap dumps (heap_v2, jeprof.PID.N.f.heap) and gperftools/tcmalloc heap profiles
+into folded stacks for flamegraph.pl, inferno or speedscope ("root;...;leaf VALUE", sorted),
+a jeprof --text style table, or JSON. DUMP may be "-" for standard input; gzip-compressed
+input is recognised. Several dumps are summed, each symbolized with its own maps.
+
+Metric (one; values are unbiased per counts line, like jeprof):
+      --inuse-space       bytes in use at dump time (default)
+      --inuse-objects     objects in use at dump time
+      --alloc-space       bytes allocated over the run (needs prof_accum:true)
+      --alloc-objects     objects allocated over the run (needs prof_accum:true)
+  -t, --thread=N          only jemalloc thread uid N (the tN lines; not an OS thread id)
+  -b, --base=FILE         subtract: folded output becomes "stack BASE VALUE" (difffolded's
+                          two-column form); repeatable, base dumps are summed
+
+Symbols:
+  -m, --maps=FILE         use this /proc/PID/maps snapshot instead of the dumps' own
+                          MAPPED_LIBRARIES sections (for every dump and base). Without any
+                          maps, frames are printed as the raw return addresses of the dump
+      --sysroot=DIR       prefix every path from the maps with DIR (another machine's files)
+      --debug-dir=DIR     also look for separate debug files in DIR (repeatable)
+      --no-verify         use a mapped file even if its inode differs from the snapshot
+
+Frames:
+      --keep-allocator    keep malloc/operator new/jemalloc-internal frames at the leaf
+      --drop=REGEX        remove every frame whose name matches (repeatable)
+      --focus=REGEX       keep only stacks with a frame whose name matches (repeatable;
+                          tested after the allocator cut, before --drop)
+      --no-inline         physical functions only, no inlined frames
+      --inline-marker     append "_[i]" to inlined frames (flamegraph.pl colours them)
+      --lines             append ":LINE" to each frame whose line is known
+  REGEX is ECMAScript syntax (std::regex), searched anywhere in the demangled name.
+
+Output:
+  -f, --format=FORMAT     folded (default), text or json
+      --cum               text: sort by cum instead of flat
+      --show-bytes        text: integer bytes instead of MB with one decimal
+
+Names are demangled. Folded and JSON output use full names with parameter lists
+("leak(unsigned long)"); the text table uses names without return type and parameter list
+("leak"), like jeprof --text. Frames that cannot be named print as [libfoo.so+0xOFFSET]
+(file offset of the call) or [unknown]. Allocator frames (jemalloc internals, malloc family,
+operator new, tcmalloc, anything inside libjemalloc*/libtcmalloc*) are cut from the leaf up
+to the root-most one. See docs/stackfold.md.
+
+  -h, --help              this text
+  -V, --version           version
+
+Exit status: 0 all input understood; 1 input errors (unreadable dump, not a heap profile, bad
+lines: each is reported as FILE:LINE: message, output is still produced from the rest);
+2 usage errors (unknown option, bad regular expression, no DUMP).
+)USAGE";
+
+enum class Format { kFolded, kText, kJson };
+
+struct Args {
+  sym::FoldOptions fold;
+  std::optional<sym::Metric> metric;
+  std::optional<std::string> maps_file;
+  std::vector<std::string> bases;
+  std::vector<std::string> dumps;
+  sym::SymbolizerOptions symbolizer;
+  Format format = Format::kFolded;
+  sym::TextOptions text;
+};
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "stackfold: %s\nTry 'stackfold --help' for more information.\n",
+               message.c_str());
+  return kExitUsage;
+}
+
+// Compiles a user regex; false (with a usage message) when it is not valid.
+bool add_regex(std::vector<std::regex>& out, const char* pattern, const char* option,
+               std::string* error) {
+  try {
+    out.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
+    return true;
+  } catch (const std::regex_error& e) {
+    *error =
+        std::string("bad regular expression for ") + option + " '" + pattern + "': " + e.what();
+    return false;
+  }
+}
+
+std::optional<int> parse_args(int argc, char** argv, Args& args) {
+  enum {
+    kInuseSpace = 1000,
+    kInuseObjects,
+    kAllocSpace,
+    kAllocObjects,
+    kSysroot,
+    kDebugDir,
+    kNoVerify,
+    kKeepAllocator,
+    kDrop,
+    kFocus,
+    kNoInline,
+    kInlineMarker,
+    kLines,
+    kCum,
+    kShowBytes,
+  };
+  static const option kLong[] = {
+      {"inuse-space", no_argument, nullptr, kInuseSpace},
+      {"inuse_space", no_argument, nullptr, kInuseSpace},
+      {"inuse-objects", no_argument, nullptr, kInuseObjects},
+      {"inuse_objects", no_argument, nullptr, kInuseObjects},
+      {"alloc-space", no_argument, nullptr, kAllocSpace},
+      {"alloc_space", no_argument, nullptr, kAllocSpace},
+      {"alloc-objects", no_argument, nullptr, kAllocObjects},
+      {"alloc_objects", no_argument, nullptr, kAllocObjects},
+      {"thread", required_argument, nullptr, 't'},
+      {"base", required_argument, nullptr, 'b'},
+      {"maps", required_argument, nullptr, 'm'},
+      {"sysroot", required_argument, nullptr, kSysroot},
+      {"debug-dir", required_argument, nullptr, kDebugDir},
+      {"no-verify", no_argument, nullptr, kNoVerify},
+      {"keep-allocator", no_argument, nullptr, kKeepAllocator},
+      {"drop", required_argument, nullptr, kDrop},
+      {"focus", required_argument, nullptr, kFocus},
+      {"no-inline", no_argument, nullptr, kNoInline},
+      {"inline-marker", no_argument, nullptr, kInlineMarker},
+      {"lines", no_argument, nullptr, kLines},
+      {"format", required_argument, nullptr, 'f'},
+      {"cum", no_argument, nullptr, kCum},
+      {"show-bytes", no_argument, nullptr, kShowBytes},
+      {"show_bytes", no_argument, nullptr, kShowBytes},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
+      {nullptr, 0, nullptr, 0},
+  };
+  auto set_metric = [&](sym::Metric m) -> std::optional<int> {
+    if (args.metric && *args.metric != m) {
+      return usage_error("choose one metric: --" + std::string(sym::metric_name(*args.metric)) +
+                         " and --" + std::string(sym::metric_name(m)) + " both given");
+    }
+    args.metric = m;
+    return std::nullopt;
+  };
+  opterr = 0;
+  int c = 0;
+  std::string error;
+  while ((c = getopt_long(argc, argv, "t:b:m:f:hV", kLong, nullptr)) != -1) {
+    std::optional<int> stop;
+    switch (c) {
+      case kInuseSpace: stop = set_metric(sym::Metric::kInuseSpace); break;
+      case kInuseObjects: stop = set_metric(sym::Metric::kInuseObjects); break;
+      case kAllocSpace: stop = set_metric(sym::Metric::kAllocSpace); break;
+      case kAllocObjects: stop = set_metric(sym::Metric::kAllocObjects); break;
+      case 't': {
+        auto n = sym::parse_dec(optarg);
+        if (!n)
+          return usage_error(std::string("--thread needs a decimal thread uid, got '") + optarg +
+                             "'");
+        args.fold.thread = *n;
+        break;
+      }
+      case 'b': args.bases.emplace_back(optarg); break;
+      case 'm': args.maps_file = optarg; break;
+      case kSysroot: args.symbolizer.debug.sysroot = optarg; break;
+      case kDebugDir: args.symbolizer.debug.debug_dirs.emplace_back(optarg); break;
+      case kNoVerify: args.symbolizer.verify_identity = false; break;
+      case kKeepAllocator: args.fold.keep_allocator = true; break;
+      case kDrop:
+        if (!add_regex(args.fold.drop, optarg, "--drop", &error)) return usage_error(error);
+        break;
+      case kFocus:
+        if (!add_regex(args.fold.focus, optarg, "--focus", &error)) return usage_error(error);
+        break;
+      case kNoInline: args.fold.inlines = false; break;
+      case kInlineMarker: args.fold.inline_marker = true; break;
+      case kLines: args.fold.lines = true; break;
+      case 'f': {
+        std::string_view f = optarg;
+        if (f == "folded" || f == "collapsed") {
+          args.format = Format::kFolded;
+        } else if (f == "text") {
+          args.format = Format::kText;
+        } else if (f == "json") {
+          args.format = Format::kJson;
+        } else {
+          return usage_error("unknown format '" + std::string(f) + "' (folded, text or json)");
+        }
+        break;
+      }
+      case kCum: args.text.cum_sort = true; break;
+      case kShowBytes: args.text.show_bytes = true; break;
+      case 'h': std::fputs(kUsage, stdout); return kExitOk;
+      case 'V': std::puts("stackfold (libsym) 0.1.0"); return kExitOk;
+      default: {
+        std::string bad = optopt != 0 ? std::string("-") + static_cast<char>(optopt)
+                                      : std::string(argv[optind - 1]);
+        return usage_error("unknown or incomplete option '" + bad + "'");
+      }
+    }
+    if (stop) return stop;
+  }
+  for (int i = optind; i < argc; ++i) args.dumps.emplace_back(argv[i]);
+  if (args.dumps.empty()) return usage_error("no heap profile given (use - for standard input)");
+  args.fold.metric = args.metric.value_or(sym::Metric::kInuseSpace);
+  switch (args.format) {
+    case Format::kFolded: args.fold.key = sym::FrameKey::kFullName; break;
+    case Format::kText: args.fold.key = sym::FrameKey::kShortName; break;
+    case Format::kJson: args.fold.key = sym::FrameKey::kLocation; break;
+  }
+  // Every frame needs DWARF names and the whole inline chain; --no-inline is applied later so
+  // that the physical function (not the innermost inlined one) is what remains.
+  args.symbolizer.frames = sym::FrameOptions{true, true, true};
+  return std::nullopt;
+}
+
+std::string display_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
+
+class Run {
+ public:
+  explicit Run(Args& args)
+      : args_(args), symbolizer_(args.symbolizer), folder_(args.fold, symbolizer_) {
+    symbolizer_.on_problem([](const sym::ModuleProblem& p) {
+      if (p.reason == sym::Reason::kNone) {  // usable, with a warning
+        std::fprintf(stderr, "stackfold: warning: %s\n", p.detail.c_str());
+        return;
+      }
+      std::fprintf(stderr, "stackfold: warning: %s (%s); its frames are shown as [module+offset]\n",
+                   p.detail.c_str(), std::string(sym::describe(p.reason)).c_str());
+    });
+    folder_.on_warning([](const std::string& message) {
+      std::fprintf(stderr, "stackfold: warning: %s\n", message.c_str());
+    });
+  }
+
+  // Reads the --maps file; false when it cannot be used at all.
+  bool load_maps() {
+    if (!args_.maps_file) return true;
+    sym::Diagnostics diags;
+    auto map = sym::ProcessMap::read_file(*args_.maps_file, &diags);
+    if (!map) {
+      std::fprintf(stderr, "stackfold: %s\n", llvm::toString(map.takeError()).c_str());
+      return false;
+    }
+    report(diags, *args_.maps_file);
+    maps_ = std::move(*map);
+    return true;
+  }
+
+  void add(const std::string& path, bool is_base) {
+    const std::string source = display_name(path);
+    auto text = sym::read_profile_file(path);
+    if (!text) {
+      std::fprintf(stderr, "stackfold: %s\n", llvm::toString(text.takeError()).c_str());
+      failed_ = true;
+      return;
+    }
+    sym::Diagnostics diags;
+    auto profile = sym::parse_heap_profile(*text, &diags);
+    report(diags, source);
+    if (!profile) {
+      // The parser says "line N: ..." about a bad first line: print it as FILE:N: like the rest.
+      std::string message = llvm::toString(profile.takeError());
+      std::string where = source;
+      if (message.starts_with("line ")) {
+        auto colon = message.find(": ");
+        if (colon != std::string::npos && sym::parse_dec(message.substr(5, colon - 5))) {
+          where += ":" + message.substr(5, colon - 5);
+          message.erase(0, colon + 2);
+        }
+      }
+      std::fprintf(stderr, "stackfold: %s: %s\n", where.c_str(), message.c_str());
+      failed_ = true;
+      return;
+    }
+    folder_.add(*profile, args_.maps_file ? &maps_ : nullptr, source, is_base);
+  }
+
+  void write() {
+    const sym::FoldedProfile result = folder_.result();
+    std::string out;
+    switch (args_.format) {
+      case Format::kFolded: out = sym::format_folded(result); break;
+      case Format::kText: out = sym::format_text(result, args_.text); break;
+      case Format::kJson: out = sym::format_json(result); break;
+    }
+    if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+      std::fprintf(stderr, "stackfold: error writing standard output\n");
+      failed_ = true;
+    }
+  }
+
+  [[nodiscard]] bool failed() const { return failed_; }
+
+ private:
+  void report(const sym::Diagnostics& diags, const std::string& source) {
+    for (const auto& d : diags) {
+      std::fprintf(stderr, "stackfold: %s\n", d.format(source).c_str());
+      failed_ = true;
+    }
+  }
+
+  Args& args_;
+  sym::Symbolizer symbolizer_;
+  sym::Folder folder_;
+  sym::ProcessMap maps_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (auto code = parse_args(argc, argv, args)) return *code;
+  Run run(args);
+  if (!run.load_maps()) return kExitInput;
+  for (const auto& base : args.bases) run.add(base, true);
+  for (const auto& dump : args.dumps) run.add(dump, false);
+  run.write();
+  return run.failed() ? kExitInput : kExitOk;
+}
