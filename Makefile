@@ -4,9 +4,9 @@ BUILD ?= build
 SAN_BUILD ?= build-san
 MESON_OPTS ?= --buildtype=debugoptimized -Dwerror=true
 
-FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-SAN_OPTS = --buildtype=debugoptimized -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+# One clang-19 build serves both: ASan + UBSan for the whole test suite, and the libFuzzer targets.
+SAN_OPTS = --buildtype=debugoptimized -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=enabled
 
 .PHONY: all deps build test demo clean bench fuzz test-sanitize
 
@@ -41,12 +41,9 @@ test-sanitize: deps $(SAN_BUILD)/build.ninja
 	  exit $$status
 
 # libFuzzer campaigns: each target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=600).
-$(FUZZ_BUILD)/build.ninja:
-	CXX=clang++-19 CC=clang-19 meson setup $(FUZZ_BUILD) $(SAN_OPTS) -Dfuzz=enabled
-
-fuzz: deps $(FUZZ_BUILD)/build.ninja
-	ninja -C $(FUZZ_BUILD)
-	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+fuzz: deps $(SAN_BUILD)/build.ninja
+	ninja -C $(SAN_BUILD)
+	@bash fuzz/run.sh $(SAN_BUILD) $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -21,6 +21,8 @@ check "headers installed" test -f "$root/include/libsym/symbolizer.h"
 check "library installed" test -n "$(find "$root" -name libsym.a)"
 check "mapresolve installed" test -x "$root/bin/mapresolve"
 check "mapresolve.1 installed" test -f "$root/share/man/man1/mapresolve.1"
+check "stackfold installed" test -x "$root/bin/stackfold"
+check "stackfold.1 installed" test -f "$root/share/man/man1/stackfold.1"
 
 # The example, exactly as docs/library.md shows it.
 awk '/^```cpp$/ {on = 1; next} /^```$/ {on = 0} on' "$src/docs/library.md" > "$tmp/example.cpp"
@@ -31,7 +33,8 @@ mkdir -p "$tmp/pc"
 sed "s|^prefix=.*|prefix=$root|" "$pc" > "$tmp/pc/libsym.pc"
 flags=$(PKG_CONFIG_PATH=$tmp/pc pkg-config --cflags --libs libsym)
 check "pkg-config knows libsym" test $? = 0
-g++ -g -O1 "$tmp/example.cpp" $flags -o "$tmp/example" 2> "$tmp/cc.log"
+# shellcheck disable=SC2086
+${EXAMPLE_CXX:-g++} -g -O1 "$tmp/example.cpp" $flags -o "$tmp/example" 2> "$tmp/cc.log"
 check "example builds against the installed copy" test $? = 0
 cat "$tmp/cc.log" >&2
 "$tmp/example" > "$tmp/example.out"
@@ -40,7 +43,8 @@ check "example resolves answer()" grep -q "answer() at .*example.cpp:[0-9]*" "$t
 
 # Every long option in --help is documented in the man page.
 for tool in mapresolve stackfold; do
-  [ -x "$build/tools/$tool" ] && [ -f "$src/docs/$tool.1" ] || continue
+  check "$tool --help runs" test -x "$build/tools/$tool"
+  check "$tool has a man page" test -f "$src/docs/$tool.1"
   for opt in $("$build/tools/$tool" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
     escaped=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
     if grep -q -- "$escaped" "$src/docs/$tool.1"; then pass=$((pass + 1)); else
