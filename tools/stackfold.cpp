@@ -4,7 +4,7 @@
 //   stackfold jeprof.1234.0.f.heap | flamegraph.pl > heap.svg
 //   stackfold --format=text --alloc-space dump.heap.gz
 //   stackfold --base old.heap new.heap | flamegraph.pl > growth.svg   (two-column diff)
-#include <libsym/fold.h>
+#include <libsym/fold_printer.h>
 #include <libsym/profile.h>
 #include <libsym/symbolizer.h>
 
@@ -280,17 +280,9 @@ class Run {
     auto profile = sym::parse_heap_profile(*text, &diags);
     report(diags, source);
     if (!profile) {
-      // The parser says "line N: ..." about a bad first line: print it as FILE:N: like the rest.
+      // A bad first line was reported above with its number; other reasons (empty input) here.
       std::string message = llvm::toString(profile.takeError());
-      std::string where = source;
-      if (message.starts_with("line ")) {
-        auto colon = message.find(": ");
-        if (colon != std::string::npos && sym::parse_dec(message.substr(5, colon - 5))) {
-          where += ":" + message.substr(5, colon - 5);
-          message.erase(0, colon + 2);
-        }
-      }
-      std::fprintf(stderr, "stackfold: %s: %s\n", where.c_str(), message.c_str());
+      if (diags.empty()) std::fprintf(stderr, "stackfold: %s: %s\n", source.c_str(), message.c_str());
       failed_ = true;
       return;
     }

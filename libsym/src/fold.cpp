@@ -1,4 +1,6 @@
 #include <libsym/fold.h>
+
+#include "fold_detail.h"
 #include <libsym/printer.h>
 
 #include <algorithm>
@@ -302,6 +304,25 @@ std::string sanitize_frame_name(std::string_view name) {
   return out;
 }
 
+namespace detail {
+
+std::string join_labels(const std::vector<FoldedFrame>& frames,
+                        const std::vector<std::uint32_t>& ids) {
+  std::size_t n = ids.size();
+  for (auto id : ids) n += frames[id].label.size();
+  std::string out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ';';
+    out += frames[ids[i]].label;
+  }
+  return out;
+}
+
+long long rounded(double v) { return std::isfinite(v) ? std::llround(v) : 0; }
+
+}  // namespace detail
+
 // ---------------------------------------------------------------------------------------------
 // Folding
 
@@ -334,20 +355,7 @@ struct Values {
   double base = 0;
 };
 
-std::string join_labels(const std::vector<FoldedFrame>& frames,
-                        const std::vector<std::uint32_t>& ids) {
-  std::size_t n = ids.size();
-  for (auto id : ids) n += frames[id].label.size();
-  std::string out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) out += ';';
-    out += frames[ids[i]].label;
-  }
-  return out;
-}
 
-long long rounded(double v) { return std::isfinite(v) ? std::llround(v) : 0; }
 
 }  // namespace
 
@@ -655,8 +663,8 @@ FoldedProfile Folder::result() const {
   std::vector<std::pair<std::string, FoldedStack>> sorted;
   sorted.reserve(impl_->stacks.size());
   for (const auto& [ids, v] : impl_->stacks) {
-    if (rounded(v.value) == 0 && rounded(v.base) == 0) continue;
-    sorted.emplace_back(join_labels(out.frames, ids), FoldedStack{ids, v.value, v.base});
+    if (detail::rounded(v.value) == 0 && detail::rounded(v.base) == 0) continue;
+    sorted.emplace_back(detail::join_labels(out.frames, ids), FoldedStack{ids, v.value, v.base});
   }
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
@@ -664,153 +672,6 @@ FoldedProfile Folder::result() const {
   });
   out.stacks.reserve(sorted.size());
   for (auto& s : sorted) out.stacks.push_back(std::move(s.second));
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output
-
-std::string format_folded(const FoldedProfile& profile) {
-  std::string out;
-  for (const auto& s : profile.stacks) {
-    out += join_labels(profile.frames, s.frames);
-    if (profile.has_base) {
-      out += ' ';
-      out += std::to_string(std::max(0LL, rounded(s.base)));
-    }
-    out += ' ';
-    out += std::to_string(std::max(0LL, rounded(s.value)));
-    out += '\n';
-  }
-  return out;
-}
-
-namespace {
-
-std::string format_amount(double v, Metric metric, bool show_bytes) {
-  char buf[64];
-  if (metric_is_bytes(metric) && !show_bytes) {
-    std::snprintf(buf, sizeof buf, "%.1f", v / 1048576.0);
-  } else {
-    std::snprintf(buf, sizeof buf, "%lld", rounded(v));
-  }
-  return buf;
-}
-
-std::string percent(double part, double total) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", total == 0 ? 0.0 : 100.0 * part / total);
-  return buf;
-}
-
-}  // namespace
-
-std::string format_text(const FoldedProfile& profile, const TextOptions& options) {
-  const std::size_t nframes = profile.frames.size();
-  std::vector<double> flat(nframes, 0.0);
-  std::vector<double> cum(nframes, 0.0);
-  std::vector<std::size_t> stamp(nframes, SIZE_MAX);
-  std::vector<std::uint8_t> seen(nframes, 0);
-  double total = 0;
-  for (std::size_t si = 0; si < profile.stacks.size(); ++si) {
-    const auto& s = profile.stacks[si];
-    const double v = s.value - s.base;
-    total += v;
-    if (s.frames.empty()) continue;
-    flat[s.frames.back()] += v;
-    seen[s.frames.back()] = 1;
-    for (auto id : s.frames) {
-      if (stamp[id] == si) continue;  // recursion: once per stack
-      stamp[id] = si;
-      cum[id] += v;
-      seen[id] = 1;
-    }
-  }
-  // Rows by name (frames with one label share a row).
-  std::unordered_map<std::string_view, std::size_t> row_of;
-  struct Row {
-    std::string_view name;
-    double flat = 0;
-    double cum = 0;
-  };
-  std::vector<Row> rows;
-  for (std::size_t id = 0; id < nframes; ++id) {
-    if (seen[id] == 0) continue;
-    auto [it, fresh] = row_of.try_emplace(profile.frames[id].label, rows.size());
-    if (fresh) rows.push_back({profile.frames[id].label, 0, 0});
-    rows[it->second].flat += flat[id];
-    rows[it->second].cum += cum[id];
-  }
-  std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-    const double ka = options.cum_sort ? a.cum : a.flat;
-    const double kb = options.cum_sort ? b.cum : b.flat;
-    if (ka != kb) return ka > kb;
-    return a.name < b.name;
-  });
-  const Metric m = profile.metric;
-  std::string out;
-  const bool bytes = metric_is_bytes(m);
-  out += "Total: " + format_amount(total, m, options.show_bytes) + " " +
-         (bytes ? (options.show_bytes ? "B" : "MB") : "objects") + "\n";
-  double running = 0;
-  char line[128];
-  for (const Row& r : rows) {
-    running += r.flat;
-    std::snprintf(line, sizeof line, "%8s %6s %6s %8s %6s ",
-                  format_amount(r.flat, m, options.show_bytes).c_str(),
-                  percent(r.flat, total).c_str(), percent(running, total).c_str(),
-                  format_amount(r.cum, m, options.show_bytes).c_str(),
-                  percent(r.cum, total).c_str());
-    out += line;
-    out += r.name;
-    out += '\n';
-  }
-  return out;
-}
-
-std::string format_json(const FoldedProfile& profile) {
-  const bool bytes = metric_is_bytes(profile.metric);
-  double total = 0;
-  double base_total = 0;
-  for (const auto& s : profile.stacks) {
-    total += s.value;
-    base_total += s.base;
-  }
-  std::string out = "{\"metric\":\"" + std::string(metric_name(profile.metric)) + "\",\"unit\":\"" +
-                    (bytes ? "bytes" : "objects") +
-                    "\",\"total\":" + std::to_string(rounded(total));
-  if (profile.has_base) out += ",\"base_total\":" + std::to_string(rounded(base_total));
-  out += ",\"stacks\":[";
-  // Each distinct frame is written once into a cache of JSON text.
-  std::vector<std::string> frame_json(profile.frames.size());
-  for (std::size_t si = 0; si < profile.stacks.size(); ++si) {
-    const auto& s = profile.stacks[si];
-    if (si > 0) out += ',';
-    out += "\n{\"value\":" + std::to_string(std::max(0LL, rounded(s.value)));
-    if (profile.has_base) out += ",\"base\":" + std::to_string(std::max(0LL, rounded(s.base)));
-    out += ",\"frames\":[";
-    for (std::size_t i = 0; i < s.frames.size(); ++i) {
-      const auto id = s.frames[i];
-      std::string& j = frame_json[id];
-      if (j.empty()) {
-        const FoldedFrame& f = profile.frames[id];
-        j = "{\"function\":" + (f.function.empty() ? json_quote(f.label) : json_quote(f.function));
-        j += ",\"module\":" + (f.module.empty() ? std::string("null") : json_quote(f.module));
-        j += ",\"offset\":" + (f.offset ? "\"" + to_hex(*f.offset) + "\"" : std::string("null"));
-        j += ",\"file\":" + (f.file.empty() ? std::string("null") : json_quote(f.file));
-        j += ",\"line\":" + (f.line == 0 ? std::string("null") : std::to_string(f.line));
-        j += ",\"inlined\":";
-        j += f.inlined ? "true" : "false";
-        j += ",\"resolved\":";
-        j += f.function.empty() ? "false" : "true";
-        j += '}';
-      }
-      if (i > 0) out += ',';
-      out += j;
-    }
-    out += "]}";
-  }
-  out += "\n]}\n";
   return out;
 }
 

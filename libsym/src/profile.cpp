@@ -101,9 +101,12 @@ bool is_maps_header(std::string_view line) {
   return line == "MAPPED_LIBRARIES:" || line == "--- Memory map: ---";
 }
 
-llvm::Error header_error(std::string_view line, const std::string& what) {
-  return llvm::createStringError(std::errc::invalid_argument, "line 1: %s: '%s'", what.c_str(),
-                                 quote_line(line).c_str());
+// A first line that is no heap profile header: a diagnostic for line 1 (like every other bad
+// line) and an error that says the input cannot be used at all.
+llvm::Error header_error(std::string_view line, const std::string& what, Diagnostics* diags) {
+  if (diags != nullptr) diags->push_back({1, std::string(line), what});
+  return llvm::createStringError(std::errc::invalid_argument, "no heap profile: %s",
+                                 what.c_str());
 }
 
 // "heap_v2/R", "heapz_v2/R", "heap/2R", "heapprofile", "heap": the sampling rule.
@@ -261,7 +264,9 @@ llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostic
   if (first.starts_with("heap_v2/")) {
     p.format = ProfileFormat::kJemallocV2;
     auto period = parse_dec(first.substr(8));
-    if (!period) return header_error(first, "expected 'heap_v2/PERIOD' with a decimal period");
+    if (!period) {
+      return header_error(first, "expected 'heap_v2/PERIOD' with a decimal period", diags);
+    }
     p.sampling = Sampling::kPoisson;
     p.period = *period;
   } else if (first.starts_with("heap profile:")) {
@@ -269,16 +274,19 @@ llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostic
     LineReader r(first.substr(13));
     auto totals = read_counts(r);
     if (!totals || !r.literal("@")) {
-      return header_error(first, "expected 'heap profile: N: B [N: B] @ TYPE'");
+      return header_error(first, "expected 'heap profile: N: B [N: B] @ TYPE'", diags);
     }
     p.totals = *totals;
     std::string_view tag = r.word();
     if (!read_sampling(tag, p) || !r.at_end()) {
-      return header_error(first, "unsupported profile type '" + std::string(tag) +
-                                     "' (expected heapprofile, heap_v2/R, heapz_v2/R or heap/2R)");
+      return header_error(first,
+                          "unsupported profile type '" + std::string(tag) +
+                              "' (expected heapprofile, heap_v2/R, heapz_v2/R or heap/2R)",
+                          diags);
     }
   } else {
-    return header_error(first, "not a heap profile, expected 'heap_v2/PERIOD' or 'heap profile:'");
+    return header_error(first, "not a heap profile, expected 'heap_v2/PERIOD' or 'heap profile:'",
+                        diags);
   }
   if (p.sampling != Sampling::kNone && p.period == 0) {
     if (diags != nullptr) {

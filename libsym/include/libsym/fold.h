@@ -1,7 +1,7 @@
 // Heap profile processing (layer 4): picks a metric, unbiases every counts line, symbolizes each
 // distinct return address of a dump once, expands inline frames, cuts allocator frames, applies
 // --drop/--focus, folds identical symbolized stacks, sums several dumps and diffs against a base.
-// The formatters at the end write folded stacks, a jeprof-style text table and JSON.
+// The output formats are in fold_printer.h.
 #pragma once
 
 #include <libsym/mapping.h>
@@ -105,20 +105,6 @@ class Folder {
  private:
   std::unique_ptr<Impl> impl_;
 };
-
-// "root;...;leaf VALUE\n" lines, values rounded to integers; with a base, "stack BASE VALUE".
-std::string format_folded(const FoldedProfile& profile);
-
-struct TextOptions {
-  bool cum_sort = false;    // sort by cum instead of flat
-  bool show_bytes = false;  // integer bytes instead of MB with one decimal
-};
-// jeprof --text: "Total: X MB", then "%8s %6s %6s %8s %6s %s" rows flat flat% sum% cum cum% name.
-// With a base the values are VALUE - BASE.
-std::string format_text(const FoldedProfile& profile, const TextOptions& options);
-
-// {"metric":..,"unit":..,"total":..,"stacks":[{"value":N,"frames":[...root first]}]}
-std::string format_json(const FoldedProfile& profile);
 
 // ---- Name helpers (exposed for tests) ----
 

@@ -35,7 +35,10 @@ struct DebugSearch {
 };
 
 struct FrameOptions {
-  bool inlines = true;   // the whole inline chain, else only the innermost frame
+  // The whole inline chain; else only the innermost frame, which (as in addr2line without -i
+  // and LLVM) names the innermost inlined function with the line of the address. Callers that
+  // want the physical function without inline frames take the last frame of the full chain.
+  bool inlines = true;
   bool demangle = true;  // fill Frame::function with demangled names
   bool lines = true;     // false: names only (symbol table), no DWARF at all
 };

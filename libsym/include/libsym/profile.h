@@ -75,8 +75,8 @@ struct MapsSection {
 std::optional<MapsSection> find_maps_section(std::string_view text);
 
 // Parses either family (told apart by the first line). Problems with single lines go to diags
-// (the line is skipped and the rest still parsed); an input that is no heap profile at all is an
-// error.
+// (the line is skipped and the rest still parsed). An input that is no heap profile at all is an
+// error; when that is because of its first line, diags also has that line (number 1).
 llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostics* diags);
 
 // True values for one counts line: objects and bytes multiplied by the sampling correction.
