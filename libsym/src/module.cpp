@@ -11,7 +11,9 @@
 #include <llvm/Support/CRC.h>
 #include <llvm/Support/Endian.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <cxxabi.h>
 #include <filesystem>
 #include <limits>
 
@@ -339,9 +341,57 @@ std::string_view valid(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+bool is_cxx(std::uint16_t language) {
+  switch (language) {
+    case llvm::dwarf::DW_LANG_C_plus_plus:
+    case llvm::dwarf::DW_LANG_C_plus_plus_03:
+    case llvm::dwarf::DW_LANG_C_plus_plus_11:
+    case llvm::dwarf::DW_LANG_C_plus_plus_14:
+    case llvm::dwarf::DW_LANG_C_plus_plus_17:
+    case llvm::dwarf::DW_LANG_C_plus_plus_20:
+    case llvm::dwarf::DW_LANG_ObjC_plus_plus:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 std::string demangle(std::string_view name) {
   if (name.empty()) return {};
   return llvm::demangle(name);
+}
+
+namespace {
+
+// _ZN...17h<16 hex>E: a Rust legacy symbol, whose last path component is a hash.
+bool is_rust_legacy(std::string_view name) {
+  if (!name.starts_with("_ZN") || name.size() < 24 || !name.ends_with("E")) return false;
+  std::string_view tail = name.substr(name.size() - 20, 19);  // "17h" + 16 hex digits
+  if (!tail.starts_with("17h")) return false;
+  return tail.substr(3).find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string demangle_gnu(std::string_view name) {
+  if (is_rust_legacy(name)) {
+    std::string out = llvm::demangle(name);
+    if (out.size() > 19 && out.compare(out.size() - 19, 3, "::h") == 0) out.resize(out.size() - 19);
+    return out;
+  }
+  if (name.starts_with("_Z")) {
+    // libstdc++'s __cxa_demangle is libiberty's cp-demangle, as used by binutils.
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> out(
+        abi::__cxa_demangle(std::string(name).c_str(), nullptr, nullptr, &status), std::free);
+    if (status == 0 && out) return out.get();
+    return std::string(name);
+  }
+  return demangle(name);
 }
 
 const llvm::DWARFContext* Module::Impl::dwarf_context() const {
@@ -419,6 +469,7 @@ std::span<const std::uint8_t> Module::bytes_at(VirtAddr vaddr, std::size_t size)
 
 std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options) const {
   std::vector<Frame> frames;
+  bool cxx_unit = false;  // the address is in a C++ compile unit
   const llvm::DWARFContext* ctx = options.lines ? impl_->dwarf_context() : nullptr;
   if (ctx != nullptr) {
     // LLVM's lookup functions are not const, but they only fill caches.
@@ -439,8 +490,11 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
     // A function whose range around vaddr starts outside the code is dead code whose addresses
     // the linker tombstoned (to 0 with GNU ld --gc-sections): its range may cover live code.
     // Without a function, the compile unit's range vouches for a line-table answer.
+    auto dies = dwarf->getDIEsForAddress(vaddr.value());
+    cxx_unit = dies.CompileUnit != nullptr &&
+               is_cxx(static_cast<std::uint16_t>(llvm::dwarf::toUnsigned(
+                   dies.CompileUnit->getUnitDIE().find(llvm::dwarf::DW_AT_language), 0)));
     auto tombstoned = [&] {
-      auto dies = dwarf->getDIEsForAddress(vaddr.value());
       llvm::DWARFDie die = dies.FunctionDIE;
       if (!die && dies.CompileUnit != nullptr) die = dies.CompileUnit->getUnitDIE();
       if (!die) return false;
@@ -465,6 +519,18 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
     } else {
       llvm::DILineInfo info = dwarf->getLineInfoForAddress(where, spec);
       if (valid(info.FileName).size() != 0 || valid(info.FunctionName).size() != 0) add(info);
+    }
+  }
+  // In C++, a DWARF name that is not a mangled linkage name is a short one ("main" for the cold
+  // part "main.cold", "__adjust_heap<...>" for a ".constprop.0" clone, "_M_manager" of a lambda
+  // type): the symbol table's name of the physical function is the full one. binutils and
+  // llvm-symbolizer prefer it too. Inlined frames keep their DWARF names.
+  if (cxx_unit && !frames.empty() && !frames.back().raw_name.starts_with("_Z")) {
+    if (auto hit = symbol_at(vaddr); hit && hit->name.starts_with("_Z")) {
+      frames.back().raw_name = hit->name;
+    } else if (hit && frames.back().raw_name.empty() == false &&
+               hit->name.starts_with(frames.back().raw_name + ".")) {
+      frames.back().raw_name = hit->name;  // "main" -> "main.cold"
     }
   }
   // The symbol table names the physical function when DWARF does not cover the address or has

@@ -20,6 +20,12 @@ std::string_view name_of(const Frame& f, bool demangle) {
   return name.empty() ? std::string_view("??") : name;
 }
 
+// GNU addr2line demangles with libiberty, whose C++ output differs from LLVM's ("> >").
+std::string gnu_name_of(const Frame& f, bool demangle) {
+  if (f.raw_name.empty()) return "??";
+  return demangle ? demangle_gnu(f.raw_name) : f.raw_name;
+}
+
 std::string padded_hex(std::uint64_t value, int width) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%0*llx", width, static_cast<unsigned long long>(value));
@@ -44,7 +50,7 @@ void print_gnu(std::string& out, const Symbolized& r, const PrintOptions& o) {
     const Frame& f = r.frames[i];
     if (i > 0 && o.pretty) out += " (inlined by) ";
     if (o.functions) {
-      out += name_of(f, o.demangle);
+      out += gnu_name_of(f, o.demangle);
       out += o.pretty ? " at " : "\n";
     }
     out += f.file.empty() ? std::string_view("??") : file_of(f, o);

@@ -59,6 +59,10 @@ std::string_view reason_id(Reason reason);
 // Itanium, Rust (legacy and v0), D and MSVC names demangled; anything else returned as is.
 std::string demangle(std::string_view name);
 
+// Demangled as GNU binutils prints it (addr2line -C): libiberty's C++ style ("> >",
+// "std::string", "[clone .cold]"), Rust legacy names without their hash.
+std::string demangle_gnu(std::string_view name);
+
 // Where debug information came from.
 enum class DebugSource { kNone, kSelf, kBuildId, kDebugLink };
 std::string_view describe(DebugSource source);
