@@ -19,90 +19,156 @@ bool is_marker(std::string_view name) {
 
 }  // namespace
 
-void SymbolTable::add(const llvm::object::ELFObjectFileBase& obj) {
-  std::string_view file;  // the last STT_FILE seen in .symtab order
-  auto take = [&](const llvm::object::ELFSymbolRef& sym, int table_rank) {
-    const std::uint8_t type = sym.getELFType();
-    if (type == llvm::ELF::STT_FILE && table_rank > 0) {
-      auto name = sym.getName();
-      file = name ? std::string_view(*name) : std::string_view{};
-      if (!name) llvm::consumeError(name.takeError());
-      return;
-    }
-    const bool func = type == llvm::ELF::STT_FUNC || type == llvm::ELF::STT_GNU_IFUNC;
-    if (!func && type != llvm::ELF::STT_NOTYPE) return;
-    auto flags = sym.getFlags();
-    if (!flags || (*flags & llvm::object::SymbolRef::SF_Undefined) != 0) return;
-    auto section = sym.getSection();
-    if (!section || *section == obj.section_end()) return;
-    // Untyped symbols count only when they label code (assembly entry points like _start).
-    if (!func && !(*section)->isText()) return;
-    auto name = sym.getName();
-    if (!name || name->empty() || name->starts_with(".L") || name->starts_with("$") ||
-        is_marker(*name)) {
-      if (!name) llvm::consumeError(name.takeError());
-      return;
-    }
-    auto addr = sym.getValue();
-    if (!addr) {
-      llvm::consumeError(addr.takeError());
-      return;
-    }
-    // "memcpy@@GLIBC_2.14" (default version) and "memcpy@GLIBC_2.2.5" (compatibility): the
-    // name is the part before the '@'; a compatibility version ranks below other aliases.
-    std::string_view plain = *name;
-    bool compat_version = false;
-    if (auto at = plain.find('@'); at != std::string_view::npos && at > 0) {
-      compat_version = plain.substr(at, 2) != "@@";
-      plain = plain.substr(0, at);
-    }
-    const std::uint8_t binding = sym.getBinding();
-    int rank = table_rank - (compat_version ? 1 : 0);
-    rank += func ? 16 : 0;
-    rank += binding == llvm::ELF::STB_GLOBAL ? 8 : binding == llvm::ELF::STB_WEAK ? 4 : 0;
-    rank += sym.getSize() != 0 ? 32 : 0;
-    // Like binutils and LLVM, a local symbol's source file is the STT_FILE before it.
-    std::string_view source = binding == llvm::ELF::STB_LOCAL ? file : std::string_view{};
-    const std::uint64_t section_end = (*section)->getAddress() + (*section)->getSize();
-    symbols_.push_back({*addr, sym.getSize(), section_end, plain, source, rank, kNoParent});
-  };
-  for (const auto& sym : obj.symbols()) take(llvm::object::ELFSymbolRef(sym), 1);
-  for (const auto& sym : obj.getDynamicSymbolIterators()) take(sym, 0);
-}
+namespace {
 
-void SymbolTable::add_plt_entries(const llvm::object::ELFObjectFileBase& obj) {
-  // The n-th R_*_JUMP_SLOT relocation of .rela.plt belongs to the n-th PLT entry: in .plt.sec
-  // when the file has one (IBT), else in .plt after its header.
-  std::uint64_t header = 0;
-  const std::uint64_t entry_size = 16;
-  switch (obj.getEMachine()) {
-    case llvm::ELF::EM_X86_64: header = 16; break;
-    case llvm::ELF::EM_AARCH64: header = 32; break;
-    default: return;
+namespace obj = llvm::object;
+
+// Every read below goes through ELFFile's checked accessors (Expected results): the generic
+// ELFSymbolRef/RelocationRef accessors call report_fatal_error on a malformed table.
+template <class ELFT>
+struct Reader {
+  const obj::ELFFile<ELFT>& elf;
+  typename ELFT::ShdrRange sections;
+
+  const typename ELFT::Shdr* section(std::size_t index) const {
+    return index < sections.size() ? &sections[index] : nullptr;
   }
-  std::optional<llvm::object::SectionRef> plt, plt_sec, rela_plt;
-  for (const auto& section : obj.sections()) {
-    auto name = section.getName();
+  std::optional<llvm::StringRef> name_of(const typename ELFT::Shdr& sec) const {
+    auto name = elf.getSectionName(sec);
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      return std::nullopt;
+    }
+    return *name;
+  }
+};
+
+template <class ELFT, class Take>
+void read_symbols(const Reader<ELFT>& r, const typename ELFT::Shdr& table, Take take) {
+  auto symbols = r.elf.symbols(&table);
+  auto strings = r.elf.getStringTableForSymtab(table);
+  if (!symbols || !strings) {
+    if (!symbols) llvm::consumeError(symbols.takeError());
+    if (!strings) llvm::consumeError(strings.takeError());
+    return;
+  }
+  for (const auto& sym : *symbols) {
+    auto name = sym.getName(*strings);
     if (!name) {
       llvm::consumeError(name.takeError());
       continue;
     }
-    if (*name == ".plt") plt = section;
-    if (*name == ".plt.sec") plt_sec = section;
-    if (*name == ".rela.plt") rela_plt = section;
+    take(sym, std::string_view(*name));
   }
-  if (!rela_plt || (!plt && !plt_sec)) return;
-  const std::uint64_t base = plt_sec ? plt_sec->getAddress() : plt->getAddress() + header;
-  const std::uint64_t end = plt_sec ? plt_sec->getAddress() + plt_sec->getSize()
-                                    : plt->getAddress() + plt->getSize();
+}
+
+}  // namespace
+
+template <class ELFT>
+void SymbolTable::add_from(const obj::ELFFile<ELFT>& elf) {
+  auto sections = elf.sections();
+  if (!sections) {
+    llvm::consumeError(sections.takeError());
+    return;
+  }
+  const Reader<ELFT> reader{elf, *sections};
+  const bool arm = elf.getHeader().e_machine == llvm::ELF::EM_ARM;
+  for (const auto& table : *sections) {
+    if (table.sh_type != llvm::ELF::SHT_SYMTAB && table.sh_type != llvm::ELF::SHT_DYNSYM) continue;
+    const int table_rank = table.sh_type == llvm::ELF::SHT_SYMTAB ? 1 : 0;
+    std::string_view file;  // the last STT_FILE seen in .symtab order
+    read_symbols(reader, table, [&](const typename ELFT::Sym& sym, std::string_view name) {
+      const std::uint8_t type = sym.getType();
+      if (type == llvm::ELF::STT_FILE) {
+        if (table_rank > 0) file = name;
+        return;
+      }
+      const bool func = type == llvm::ELF::STT_FUNC || type == llvm::ELF::STT_GNU_IFUNC;
+      if (!func && type != llvm::ELF::STT_NOTYPE) return;
+      // Defined in a real section (not undefined, absolute, common or an extended index).
+      const std::uint16_t shndx = sym.st_shndx;
+      if (shndx == llvm::ELF::SHN_UNDEF || shndx >= llvm::ELF::SHN_LORESERVE) return;
+      const auto* section = reader.section(shndx);
+      if (section == nullptr) return;
+      // Untyped symbols count only when they label code (assembly entry points like _start).
+      const bool code = (section->sh_flags & llvm::ELF::SHF_EXECINSTR) != 0;
+      if (!func && !code) return;
+      if (name.empty() || name.starts_with(".L") || name.starts_with("$") || is_marker(name)) {
+        return;
+      }
+      std::uint64_t addr = sym.st_value;
+      if (arm && func) addr &= ~std::uint64_t{1};  // the Thumb bit is not part of the address
+      // "memcpy@@GLIBC_2.14" (default version) and "memcpy@GLIBC_2.2.5" (compatibility): the
+      // name is the part before the '@'; a compatibility version ranks below other aliases.
+      std::string_view plain = name;
+      bool compat_version = false;
+      if (auto at = plain.find('@'); at != std::string_view::npos && at > 0) {
+        compat_version = plain.substr(at, 2) != "@@";
+        plain = plain.substr(0, at);
+      }
+      const std::uint8_t binding = sym.getBinding();
+      int rank = table_rank - (compat_version ? 1 : 0);
+      rank += func ? 16 : 0;
+      rank += binding == llvm::ELF::STB_GLOBAL ? 8 : binding == llvm::ELF::STB_WEAK ? 4 : 0;
+      rank += sym.st_size != 0 ? 32 : 0;
+      // Like binutils and LLVM, a local symbol's source file is the STT_FILE before it.
+      std::string_view source = binding == llvm::ELF::STB_LOCAL ? file : std::string_view{};
+      const std::uint64_t section_end = section->sh_addr + section->sh_size;
+      symbols_.push_back({addr, sym.st_size, section_end, plain, source, rank, kNoParent});
+    });
+  }
+}
+
+template <class ELFT>
+void SymbolTable::add_plt_from(const obj::ELFFile<ELFT>& elf) {
+  // The n-th R_*_JUMP_SLOT relocation of .rela.plt belongs to the n-th PLT entry: in .plt.sec
+  // when the file has one (IBT), else in .plt after its header.
+  std::uint64_t header = 0;
+  const std::uint64_t entry_size = 16;
+  switch (elf.getHeader().e_machine) {
+    case llvm::ELF::EM_X86_64: header = 16; break;
+    case llvm::ELF::EM_AARCH64: header = 32; break;
+    default: return;
+  }
+  auto sections = elf.sections();
+  if (!sections) {
+    llvm::consumeError(sections.takeError());
+    return;
+  }
+  const Reader<ELFT> reader{elf, *sections};
+  const typename ELFT::Shdr* plt = nullptr;
+  const typename ELFT::Shdr* plt_sec = nullptr;
+  const typename ELFT::Shdr* rela_plt = nullptr;
+  for (const auto& sec : *sections) {
+    auto name = reader.name_of(sec);
+    if (!name) continue;
+    if (*name == ".plt") plt = &sec;
+    if (*name == ".plt.sec") plt_sec = &sec;
+    if (*name == ".rela.plt" && sec.sh_type == llvm::ELF::SHT_RELA) rela_plt = &sec;
+  }
+  if (rela_plt == nullptr || (plt == nullptr && plt_sec == nullptr)) return;
+  const auto* symtab = reader.section(rela_plt->sh_link);
+  if (symtab == nullptr) return;
+  auto relas = elf.relas(*rela_plt);
+  auto symbols = elf.symbols(symtab);
+  auto strings = elf.getStringTableForSymtab(*symtab);
+  if (!relas || !symbols || !strings) {
+    if (!relas) llvm::consumeError(relas.takeError());
+    if (!symbols) llvm::consumeError(symbols.takeError());
+    if (!strings) llvm::consumeError(strings.takeError());
+    return;
+  }
+  const std::uint64_t base = plt_sec != nullptr ? plt_sec->sh_addr : plt->sh_addr + header;
+  const std::uint64_t end = plt_sec != nullptr ? plt_sec->sh_addr + plt_sec->sh_size
+                                               : plt->sh_addr + plt->sh_size;
   std::uint64_t index = 0;
-  for (const auto& reloc : rela_plt->relocations()) {
+  for (const auto& rela : *relas) {
     const std::uint64_t addr = base + index * entry_size;
     ++index;
-    if (addr + entry_size > end) break;
-    auto symbol = reloc.getSymbol();
-    if (symbol == obj.symbol_end()) continue;
-    auto name = symbol->getName();
+    if (addr < base || addr + entry_size > end) break;
+    const std::uint32_t sym_index = rela.getSymbol(elf.isMips64EL());
+    if (sym_index == 0 || sym_index >= symbols->size()) continue;
+    auto name = (*symbols)[sym_index].getName(*strings);
     if (!name) {
       llvm::consumeError(name.takeError());
       continue;
@@ -113,6 +179,27 @@ void SymbolTable::add_plt_entries(const llvm::object::ELFObjectFileBase& obj) {
     owned_names_.push_back(std::string(plain) + "@plt");
     symbols_.push_back({addr, entry_size, end, {}, {}, 0, kNoParent});
   }
+}
+
+namespace {
+
+// Calls f with the typed ELFFile of whichever class and byte order the object has.
+template <class F>
+void with_elf(const obj::ELFObjectFileBase& o, F f) {
+  if (const auto* e = llvm::dyn_cast<obj::ELF64LEObjectFile>(&o)) return f(e->getELFFile());
+  if (const auto* e = llvm::dyn_cast<obj::ELF32LEObjectFile>(&o)) return f(e->getELFFile());
+  if (const auto* e = llvm::dyn_cast<obj::ELF64BEObjectFile>(&o)) return f(e->getELFFile());
+  if (const auto* e = llvm::dyn_cast<obj::ELF32BEObjectFile>(&o)) return f(e->getELFFile());
+}
+
+}  // namespace
+
+void SymbolTable::add(const obj::ELFObjectFileBase& o) {
+  with_elf(o, [&](const auto& elf) { add_from(elf); });
+}
+
+void SymbolTable::add_plt_entries(const obj::ELFObjectFileBase& o) {
+  with_elf(o, [&](const auto& elf) { add_plt_from(elf); });
 }
 
 void SymbolTable::finish() {

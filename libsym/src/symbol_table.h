@@ -36,6 +36,10 @@ class SymbolTable {
     std::uint32_t parent = kNoParent;  // innermost sized symbol enclosing addr
   };
   static constexpr std::uint32_t kNoParent = 0xffffffffU;
+  template <class ELFT>
+  void add_from(const llvm::object::ELFFile<ELFT>& elf);
+  template <class ELFT>
+  void add_plt_from(const llvm::object::ELFFile<ELFT>& elf);
   static SymbolHit hit(const Symbol& s, std::uint64_t vaddr);
 
   std::vector<Symbol> symbols_;

@@ -10,6 +10,15 @@ pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# Waits (up to 10 s) until process PID has exec'd a file whose path matches PATTERN.
+wait_for_exec() {
+  local pid=$1 pattern=$2
+  for _ in $(seq 100); do
+    grep -q -- "$pattern" "/proc/$pid/maps" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
 check() {  # DESCRIPTION COMMAND...: the command must succeed
   local what=$1; shift
   if "$@"; then ok; else bad "$what"; fi
@@ -122,6 +131,7 @@ check "--dump reads MAPPED_LIBRARIES" grep -qx lib_function "$tmp/dump.out"
 
 # A live process.
 sleep 30 & pid=$!
+wait_for_exec "$pid" "/sleep$"
 sleep_main=$(awk '$6 ~ /sleep$/ && $2 ~ /x/ {split($1, r, "-"); print r[1]; exit}' "/proc/$pid/maps")
 "$M" --pid "$pid" "$sleep_main" > "$tmp/pid.out"; rc=$?
 kill "$pid" 2>/dev/null
@@ -131,7 +141,7 @@ check "--pid names the executable" grep -q "/sleep" "$tmp/pid.out"
 # A live process whose executable was deleted: read through /proc/PID/map_files.
 cp "$(command -v sleep)" "$tmp/doomed"
 "$tmp/doomed" 30 & pid=$!
-sleep 0.2
+wait_for_exec "$pid" "doomed$"
 rm "$tmp/doomed"
 doomed_text=$(awk '$2 ~ /x/ && /doomed \(deleted\)$/ {split($1, r, "-"); print r[1]; exit}' "/proc/$pid/maps")
 "$M" --pid "$pid" --output=json "$doomed_text" > "$tmp/pid.out"
