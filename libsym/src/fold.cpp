@@ -319,7 +319,18 @@ std::string join_labels(const std::vector<FoldedFrame>& frames,
   return out;
 }
 
-long long rounded(double v) { return std::isfinite(v) ? std::llround(v) : 0; }
+double rounded(double v) { return std::isfinite(v) ? std::round(v) : 0.0; }
+
+std::string format_count(double v) {
+  const double r = rounded(v);
+  if (r <= 0) return "0";
+  // Unbiased counts can pass 2^63 (a hostile dump's counts near 2^64, times the sampling
+  // factor); printed in full, never wrapped.
+  if (r < 9.0e18) return std::to_string(static_cast<long long>(r));
+  char buf[400];
+  std::snprintf(buf, sizeof buf, "%.0f", r);
+  return buf;
+}
 
 }  // namespace detail
 

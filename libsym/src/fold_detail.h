@@ -14,6 +14,9 @@ std::string join_labels(const std::vector<FoldedFrame>& frames,
                         const std::vector<std::uint32_t>& ids);
 
 // Rounded to the nearest integer (0 for NaN and infinities).
-long long rounded(double v);
+double rounded(double v);
+
+// A value as a non-negative integer in decimal (negatives print as 0), however large.
+std::string format_count(double v);
 
 }  // namespace sym::detail

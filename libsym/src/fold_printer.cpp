@@ -11,6 +11,7 @@
 namespace sym {
 
 using detail::join_labels;
+using detail::format_count;
 using detail::rounded;
 
 std::string format_folded(const FoldedProfile& profile) {
@@ -19,10 +20,10 @@ std::string format_folded(const FoldedProfile& profile) {
     out += join_labels(profile.frames, s.frames);
     if (profile.has_base) {
       out += ' ';
-      out += std::to_string(std::max(0LL, rounded(s.base)));
+      out += format_count(s.base);
     }
     out += ' ';
-    out += std::to_string(std::max(0LL, rounded(s.value)));
+    out += format_count(s.value);
     out += '\n';
   }
   return out;
@@ -31,11 +32,11 @@ std::string format_folded(const FoldedProfile& profile) {
 namespace {
 
 std::string format_amount(double v, Metric metric, bool show_bytes) {
-  char buf[64];
+  char buf[400];  // room for any double in full
   if (metric_is_bytes(metric) && !show_bytes) {
     std::snprintf(buf, sizeof buf, "%.1f", v / 1048576.0);
   } else {
-    std::snprintf(buf, sizeof buf, "%lld", rounded(v));
+    std::snprintf(buf, sizeof buf, "%.0f", rounded(v));
   }
   return buf;
 }
@@ -121,16 +122,16 @@ std::string format_json(const FoldedProfile& profile) {
   }
   std::string out = "{\"metric\":\"" + std::string(metric_name(profile.metric)) + "\",\"unit\":\"" +
                     (bytes ? "bytes" : "objects") +
-                    "\",\"total\":" + std::to_string(rounded(total));
-  if (profile.has_base) out += ",\"base_total\":" + std::to_string(rounded(base_total));
+                    "\",\"total\":" + format_count(total);
+  if (profile.has_base) out += ",\"base_total\":" + format_count(base_total);
   out += ",\"stacks\":[";
   // Each distinct frame is written once into a cache of JSON text.
   std::vector<std::string> frame_json(profile.frames.size());
   for (std::size_t si = 0; si < profile.stacks.size(); ++si) {
     const auto& s = profile.stacks[si];
     if (si > 0) out += ',';
-    out += "\n{\"value\":" + std::to_string(std::max(0LL, rounded(s.value)));
-    if (profile.has_base) out += ",\"base\":" + std::to_string(std::max(0LL, rounded(s.base)));
+    out += "\n{\"value\":" + format_count(s.value);
+    if (profile.has_base) out += ",\"base\":" + format_count(s.base);
     out += ",\"frames\":[";
     for (std::size_t i = 0; i < s.frames.size(); ++i) {
       const auto id = s.frames[i];

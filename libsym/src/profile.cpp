@@ -159,7 +159,8 @@ void parse_jemalloc(Lines& lines, HeapProfile& p, Diagnostics* diags) {
       s.line_number = lines.number;
       std::string bad;
       if (!read_frames(r, s.pcs, &bad)) {
-        report(line, "expected hexadecimal return addresses after '@', got '" + bad + "'");
+        report(line, "expected hexadecimal return addresses after '@', got '" +
+                         quote_line(bad, 40) + "'");
         current = nullptr;
         continue;
       }
@@ -234,7 +235,8 @@ void parse_gperftools(Lines& lines, HeapProfile& p, Diagnostics* diags) {
     if (!read_frames(r, s.pcs, &bad)) {
       if (diags != nullptr) {
         diags->push_back({lines.number, std::string(line),
-                          "expected hexadecimal return addresses after '@', got '" + bad + "'"});
+                          "expected hexadecimal return addresses after '@', got '" +
+                              quote_line(bad, 40) + "'"});
       }
       continue;
     }
