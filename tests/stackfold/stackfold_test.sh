@@ -188,6 +188,29 @@ case_seed() {
   finish
 }
 
+# jemalloc linked statically, as Rust and many C++ services do: the internal frames have real
+# names (je_malloc_default, je_prof_tctx_create, prof_backtrace_impl ...) and must be cut by
+# name, not by module. jeprof 5.3.0 cuts none of them here.
+case_static() {
+  local archive=/usr/lib/x86_64-linux-gnu/libjemalloc_pic.a
+  [[ -f $archive ]] || skip "no $archive"
+  $CC -O2 -g -o static "$SRC/src/static_jemalloc.c" "$archive" -lpthread -lm -ldl -lstdc++ \
+    || { not_ok "compile static_jemalloc.c"; finish; }
+  rm -f static.*.heap
+  MALLOC_CONF="prof:true,prof_final:true,lg_prof_sample:0,prof_prefix:$WORK/static" ./static \
+    || { not_ok "run static"; finish; }
+  local dump=("$WORK"/static.*.f.heap)
+  [[ -f "${dump[0]}" ]] || { not_ok "static wrote a dump"; finish; }
+  sf out err "${dump[0]}"
+  check_eq "exit status 0" "$RC" 0
+  check "grow's stack ends in main;grow" grep -q -E '^_start;.*;main;grow 4096000$' out
+  check "calloc (tail-called) and realloc stacks end in main: 512000 + 8192" grep -q -E '^_start;.*;main 520192$' out
+  check_eq "no allocator frames anywhere" "$(count_of out "$ALLOCATOR_RE|do_rallocx")" 0
+  sf keep err --keep-allocator "${dump[0]}"
+  check "--keep-allocator shows the named internals" grep -q ';grow;je_malloc_default;je_prof_tctx_create;je_prof_backtrace;prof_backtrace_impl 4096000$' keep
+  finish
+}
+
 case_threads() {
   need_jemalloc
   $CC -O2 -g -pthread -o threads "$SRC/src/threads.c" || { not_ok "compile threads.c"; finish; }
@@ -630,6 +653,7 @@ case_jeprof() {
 
 case "$CASE" in
   seed) case_seed ;;
+  static) case_static ;;
   threads) case_threads ;;
   inline) case_inline ;;
   shlib) case_shlib ;;
