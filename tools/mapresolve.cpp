@@ -7,6 +7,8 @@
 //
 // Without ADDR arguments, addresses are read from stdin (whitespace separated) and each batch
 // of available input is answered and flushed before more is read, so it works as a coprocess.
+#include "cli.h"
+
 #include <libsym/explain.h>
 #include <libsym/printer.h>
 #include <libsym/profile.h>
@@ -97,7 +99,7 @@ std::optional<sym::OutputStyle> parse_style(std::string_view s) {
 
 // Parses argv; returns an exit code to stop with, or nullopt to go on.
 std::optional<int> parse_args(int argc, char** argv, Args& args) {
-  enum { kOutput = 1000, kNoDemangle, kDebugDir, kSysroot, kNoVerify };
+  enum { kOutput = 1000, kNoDemangle };
   static const option kLong[] = {
       {"maps", required_argument, nullptr, 'm'},
       {"pid", required_argument, nullptr, 'P'},
@@ -113,9 +115,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       {"return-address", no_argument, nullptr, 'r'},
       {"explain", no_argument, nullptr, 'x'},
       {"no-demangle", no_argument, nullptr, kNoDemangle},
-      {"debug-dir", required_argument, nullptr, kDebugDir},
-      {"sysroot", required_argument, nullptr, kSysroot},
-      {"no-verify", no_argument, nullptr, kNoVerify},
+      SYM_CLI_SYMBOLIZER_OPTIONS,
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},
       {nullptr, 0, nullptr, 0},
@@ -123,6 +123,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   opterr = 0;
   int c = 0;
   while ((c = getopt_long(argc, argv, "+m:P:d:e:afiCpsrxhV", kLong, nullptr)) != -1) {
+    if (sym::cli::apply_symbolizer_option(c, optarg, args.symbolizer)) continue;
     switch (c) {
       case 'm': args.maps_file = optarg; break;
       case 'P': args.pid = optarg; break;
@@ -141,16 +142,11 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
         if (!args.style) return usage_error(std::string("unknown output style '") + optarg + "'");
         break;
       case kNoDemangle: args.no_demangle = true; break;
-      case kDebugDir: args.symbolizer.debug.debug_dirs.emplace_back(optarg); break;
-      case kSysroot: args.symbolizer.debug.sysroot = optarg; break;
-      case kNoVerify: args.symbolizer.verify_identity = false; break;
       case 'h': std::fputs(kUsage, stdout); return kExitOk;
       case 'V': std::puts("mapresolve (libsym) 0.1.0"); return kExitOk;
-      default: {
-        std::string bad = optopt != 0 ? std::string("-") + static_cast<char>(optopt)
-                                      : std::string(argv[optind - 1]);
-        return usage_error("unknown or incomplete option '" + bad + "'");
-      }
+      default:
+        return usage_error("unknown or incomplete option '" + sym::cli::offending_option(argv) +
+                           "'");
     }
   }
   for (int i = optind; i < argc; ++i) args.addresses.emplace_back(argv[i]);
@@ -170,14 +166,8 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
 class Resolver {
  public:
   explicit Resolver(Args& args) : args_(args), symbolizer_(args.symbolizer) {
-    symbolizer_.on_problem([](const sym::ModuleProblem& p) {
-      if (p.reason == sym::Reason::kNone) {
-        std::fprintf(stderr, "mapresolve: warning: %s\n", p.detail.c_str());
-      } else {
-        std::fprintf(stderr, "mapresolve: warning: %s (%s)\n", p.detail.c_str(),
-                     std::string(sym::describe(p.reason)).c_str());
-      }
-    });
+    symbolizer_.on_problem(
+        [](const sym::ModuleProblem& p) { sym::cli::report_problem("mapresolve", p, ""); });
   }
 
   // Loads the process map; false (with a message) if it cannot be read at all.

@@ -4,6 +4,8 @@
 //   stackfold jeprof.1234.0.f.heap | flamegraph.pl > heap.svg
 //   stackfold --format=text --alloc-space dump.heap.gz
 //   stackfold --base old.heap new.heap | flamegraph.pl > growth.svg   (two-column diff)
+#include "cli.h"
+
 #include <libsym/fold_printer.h>
 #include <libsym/profile.h>
 #include <libsym/symbolizer.h>
@@ -114,9 +116,6 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
     kInuseObjects,
     kAllocSpace,
     kAllocObjects,
-    kSysroot,
-    kDebugDir,
-    kNoVerify,
     kKeepAllocator,
     kDrop,
     kFocus,
@@ -138,9 +137,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       {"thread", required_argument, nullptr, 't'},
       {"base", required_argument, nullptr, 'b'},
       {"maps", required_argument, nullptr, 'm'},
-      {"sysroot", required_argument, nullptr, kSysroot},
-      {"debug-dir", required_argument, nullptr, kDebugDir},
-      {"no-verify", no_argument, nullptr, kNoVerify},
+      SYM_CLI_SYMBOLIZER_OPTIONS,
       {"keep-allocator", no_argument, nullptr, kKeepAllocator},
       {"drop", required_argument, nullptr, kDrop},
       {"focus", required_argument, nullptr, kFocus},
@@ -167,6 +164,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   int c = 0;
   std::string error;
   while ((c = getopt_long(argc, argv, "t:b:m:f:hV", kLong, nullptr)) != -1) {
+    if (sym::cli::apply_symbolizer_option(c, optarg, args.symbolizer)) continue;
     std::optional<int> stop;
     switch (c) {
       case kInuseSpace: stop = set_metric(sym::Metric::kInuseSpace); break;
@@ -183,9 +181,6 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       }
       case 'b': args.bases.emplace_back(optarg); break;
       case 'm': args.maps_file = optarg; break;
-      case kSysroot: args.symbolizer.debug.sysroot = optarg; break;
-      case kDebugDir: args.symbolizer.debug.debug_dirs.emplace_back(optarg); break;
-      case kNoVerify: args.symbolizer.verify_identity = false; break;
       case kKeepAllocator: args.fold.keep_allocator = true; break;
       case kDrop:
         if (!add_regex(args.fold.drop, optarg, "--drop", &error)) return usage_error(error);
@@ -213,11 +208,9 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       case kShowBytes: args.text.show_bytes = true; break;
       case 'h': std::fputs(kUsage, stdout); return kExitOk;
       case 'V': std::puts("stackfold (libsym) 0.1.0"); return kExitOk;
-      default: {
-        std::string bad = optopt != 0 ? std::string("-") + static_cast<char>(optopt)
-                                      : std::string(argv[optind - 1]);
-        return usage_error("unknown or incomplete option '" + bad + "'");
-      }
+      default:
+        return usage_error("unknown or incomplete option '" + sym::cli::offending_option(argv) +
+                           "'");
     }
     if (stop) return stop;
   }
@@ -242,12 +235,7 @@ class Run {
   explicit Run(Args& args)
       : args_(args), symbolizer_(args.symbolizer), folder_(args.fold, symbolizer_) {
     symbolizer_.on_problem([](const sym::ModuleProblem& p) {
-      if (p.reason == sym::Reason::kNone) {  // usable, with a warning
-        std::fprintf(stderr, "stackfold: warning: %s\n", p.detail.c_str());
-        return;
-      }
-      std::fprintf(stderr, "stackfold: warning: %s (%s); its frames are shown as [module+offset]\n",
-                   p.detail.c_str(), std::string(sym::describe(p.reason)).c_str());
+      sym::cli::report_problem("stackfold", p, "; its frames are shown as [module+offset]");
     });
     folder_.on_warning([](const std::string& message) {
       std::fprintf(stderr, "stackfold: warning: %s\n", message.c_str());
