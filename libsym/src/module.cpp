@@ -16,6 +16,7 @@
 #include <cxxabi.h>
 #include <filesystem>
 #include <limits>
+#include <unordered_map>
 
 namespace sym {
 
@@ -48,6 +49,14 @@ struct Module::Impl {
   // [start, end) of the executable sections (or, without sections, executable segments): a
   // DWARF range that starts outside all of them is a linker tombstone (--gc-sections).
   std::vector<std::pair<std::uint64_t, std::uint64_t>> code_ranges;
+
+  // What frames_at needs to know about a compile unit, computed once.
+  struct UnitFacts {
+    bool cxx = false;
+    llvm::DWARFAddressRangesVector ranges;
+  };
+  mutable std::unordered_map<const llvm::DWARFUnit*, UnitFacts> units;
+  const UnitFacts& unit_facts(llvm::DWARFUnit& unit) const;
 
   [[nodiscard]] bool is_code(std::uint64_t vaddr) const {
     for (const auto& [start, end] : code_ranges) {
@@ -394,6 +403,21 @@ std::string demangle_gnu(std::string_view name) {
   return demangle(name);
 }
 
+const Module::Impl::UnitFacts& Module::Impl::unit_facts(llvm::DWARFUnit& unit) const {
+  auto [it, fresh] = units.try_emplace(&unit);
+  if (fresh) {
+    const llvm::DWARFDie die = unit.getUnitDIE();
+    it->second.cxx = is_cxx(static_cast<std::uint16_t>(
+        llvm::dwarf::toUnsigned(die.find(llvm::dwarf::DW_AT_language), 0)));
+    if (auto ranges = die.getAddressRanges()) {
+      it->second.ranges = std::move(*ranges);
+    } else {
+      llvm::consumeError(ranges.takeError());
+    }
+  }
+  return it->second;
+}
+
 const llvm::DWARFContext* Module::Impl::dwarf_context() const {
   if (!dwarf_tried) {
     dwarf_tried = true;
@@ -487,28 +511,25 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
       f.discriminator = info.Discriminator;
       frames.push_back(std::move(f));
     };
-    // A function whose range around vaddr starts outside the code is dead code whose addresses
-    // the linker tombstoned (to 0 with GNU ld --gc-sections): its range may cover live code.
-    // Without a function, the compile unit's range vouches for a line-table answer.
-    auto dies = dwarf->getDIEsForAddress(vaddr.value());
-    cxx_unit = dies.CompileUnit != nullptr &&
-               is_cxx(static_cast<std::uint16_t>(llvm::dwarf::toUnsigned(
-                   dies.CompileUnit->getUnitDIE().find(llvm::dwarf::DW_AT_language), 0)));
+    // A range around vaddr that starts outside the code is dead code whose addresses the linker
+    // tombstoned (to 0 with GNU ld --gc-sections): it may cover live code (.init, .plt). The
+    // compile unit's range list has that range as well as its functions do; it is read once per
+    // unit. (Not getDIEsForAddress, which walks the DIE tree for every address.)
+    llvm::DWARFCompileUnit* unit = dwarf->getCompileUnitForCodeAddress(vaddr.value());
+    const Impl::UnitFacts* facts = unit != nullptr ? &impl_->unit_facts(*unit) : nullptr;
+    cxx_unit = facts != nullptr && facts->cxx;
+    // Live code may be covered by a dead range too (the dead one starts at 0): only an address
+    // that no range starting in code covers is tombstoned.
     auto tombstoned = [&] {
-      llvm::DWARFDie die = dies.FunctionDIE;
-      if (!die && dies.CompileUnit != nullptr) die = dies.CompileUnit->getUnitDIE();
-      if (!die) return false;
-      auto ranges = die.getAddressRanges();
-      if (!ranges) {
-        llvm::consumeError(ranges.takeError());
-        return false;
-      }
-      for (const auto& range : *ranges) {
+      if (facts == nullptr) return false;
+      bool covered = false;
+      for (const auto& range : facts->ranges) {
         if (range.LowPC <= vaddr.value() && vaddr.value() < range.HighPC) {
-          return !impl_->is_code(range.LowPC);
+          if (impl_->is_code(range.LowPC)) return false;
+          covered = true;
         }
       }
-      return false;
+      return covered;
     };
     if (tombstoned()) {
       // Fall through to the symbol table.
