@@ -107,7 +107,11 @@ llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
   if (!phdrs) return phdrs.takeError();
   for (const auto& ph : *phdrs) {
     if (ph.p_type == llvm::ELF::PT_LOAD) {
-      facts.segments.push_back({ph.p_offset, ph.p_vaddr, ph.p_filesz, ph.p_memsz, ph.p_flags});
+      // A segment whose file or address range wraps past 2^64 is no segment at all.
+      const std::uint64_t offset = ph.p_offset, vaddr = ph.p_vaddr;
+      const std::uint64_t filesz = ph.p_filesz, memsz = ph.p_memsz;
+      if (offset + filesz < offset || vaddr + filesz < vaddr || vaddr + memsz < vaddr) continue;
+      facts.segments.push_back({offset, vaddr, filesz, memsz, ph.p_flags});
     } else if (ph.p_type == llvm::ELF::PT_NOTE && facts.build_id.empty()) {
       llvm::Error err = llvm::Error::success();
       for (const auto& note : elf.notes(ph, err)) {
