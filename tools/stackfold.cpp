@@ -13,6 +13,7 @@
 #include <llvm/Support/Error.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <getopt.h>
 #include <optional>
 #include <regex>
@@ -318,5 +319,7 @@ int main(int argc, char** argv) {
   for (const auto& base : args.bases) run.add(base, true);
   for (const auto& dump : args.dumps) run.add(dump, false);
   run.write();
-  return run.failed() ? kExitInput : kExitOk;
+  // Everything is written: skip tearing down the folded stacks and DWARF contexts.
+  std::fflush(stdout);
+  std::_Exit(run.failed() ? kExitInput : kExitOk);
 }
