@@ -6,6 +6,7 @@
 #include <llvm/DebugInfo/DWARF/DWARFCompileUnit.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
 #include <llvm/Demangle/Demangle.h>
+#include <llvm/Object/Decompressor.h>
 #include <llvm/Object/ELFObjectFile.h>
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Support/CRC.h>
@@ -46,6 +47,7 @@ struct Module::Impl {
   bool is_64 = false;
   detail::SymbolTable symbols;
   std::string warning;  // what could not be read, "" when all is well
+  bool dwarf_usable = true;  // false when the debug sections must not be handed to LLVM
   // [start, end) of the executable sections (or, without sections, executable segments): a
   // DWARF range that starts outside all of them is a linker tombstone (--gc-sections).
   std::vector<std::pair<std::uint64_t, std::uint64_t>> code_ranges;
@@ -295,6 +297,35 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
   return std::nullopt;
 }
 
+// LLVM allocates what a compressed section's header claims before decompressing it. No real
+// debug section compresses better than zlib's limit of about 1032:1, so a header claiming more
+// (or more than 16 GiB) is hostile; the file's DWARF is then not used at all.
+std::optional<std::string> implausible_compression(const obj::ObjectFile& object) {
+  constexpr std::uint64_t kMaxRatio = 1100;
+  constexpr std::uint64_t kMaxBytes = 16ULL << 30;
+  for (const auto& section : object.sections()) {
+    if (!section.isCompressed()) continue;
+    auto name = section.getName();
+    auto data = section.getContents();
+    if (!name || !data) {
+      if (!name) llvm::consumeError(name.takeError());
+      if (!data) llvm::consumeError(data.takeError());
+      continue;
+    }
+    auto decompressor = obj::Decompressor::create(*name, *data, object.isLittleEndian(),
+                                                  object.getBytesInAddress() == 8);
+    if (!decompressor) {
+      return name->str() + ": " + llvm::toString(decompressor.takeError());
+    }
+    const std::uint64_t claimed = decompressor->getDecompressedSize();
+    if (claimed > kMaxBytes || claimed / kMaxRatio > data->size()) {
+      return name->str() + " claims " + std::to_string(claimed) + " bytes once decompressed from " +
+             std::to_string(data->size());
+    }
+  }
+  return std::nullopt;
+}
+
 llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFile file,
                                                          const DebugSearch* search) {
   auto facts = read_facts(file.buffer->getBuffer());
@@ -324,6 +355,16 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
     if (auto found = find_debug_file(impl->path, *facts, impl->file.identity, *search)) {
       impl->debug_file = std::move(found->first);
       impl->origin = std::move(found->second);
+    }
+  }
+  // The debug sections' compression headers are checked before LLVM ever sees them.
+  const ElfFile* dwarf_source = impl->debug_file ? &*impl->debug_file
+                                : impl->origin.source == DebugSource::kSelf ? &impl->file
+                                                                            : nullptr;
+  if (dwarf_source != nullptr) {
+    if (auto why = implausible_compression(*dwarf_source->object)) {
+      impl->dwarf_usable = false;
+      impl->warning = "debug info of " + impl->origin.path + " not used: " + *why;
     }
   }
   if (const auto* elf = impl->file.elf()) {
@@ -428,7 +469,7 @@ const llvm::DWARFContext* Module::Impl::dwarf_context() const {
     const ElfFile* source = nullptr;
     if (origin.source == DebugSource::kSelf) source = &file;
     if (debug_file) source = &*debug_file;
-    if (source != nullptr) {
+    if (source != nullptr && dwarf_usable) {
       // Malformed DWARF is reported by LLVM through these handlers; it must not reach stderr of
       // the tools (the answer degrades to the symbol table instead).
       auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
