@@ -12,6 +12,7 @@
 #include <llvm/Support/CRC.h>
 #include <llvm/Support/Endian.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <cxxabi.h>
@@ -118,7 +119,8 @@ llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
       llvm::Error err = llvm::Error::success();
       for (const auto& note : elf.notes(ph, err)) {
         if (note.getType() == llvm::ELF::NT_GNU_BUILD_ID && note.getName() == "GNU") {
-          facts.build_id = to_hex_string(note.getDesc(ph.p_align));
+          // Note alignment is 4 or 8; the iterator also lets 0 and 1 through.
+          facts.build_id = to_hex_string(note.getDesc(std::max<std::uint64_t>(ph.p_align, 4)));
           break;
         }
       }
@@ -142,7 +144,8 @@ llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
       llvm::Error err = llvm::Error::success();
       for (const auto& note : elf.notes(sec, err)) {
         if (note.getType() == llvm::ELF::NT_GNU_BUILD_ID && note.getName() == "GNU") {
-          facts.build_id = to_hex_string(note.getDesc(sec.sh_addralign));
+          facts.build_id =
+              to_hex_string(note.getDesc(std::max<std::uint64_t>(sec.sh_addralign, 4)));
           break;
         }
       }
