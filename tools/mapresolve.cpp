@@ -198,7 +198,7 @@ class Resolver {
       map_ = std::move(*map);
     } else {
       source = *args_.dump_file;
-      auto text = sym::read_text_file(source, sym::kMaxProfileBytes);
+      auto text = sym::read_profile_file(source);  // gzip-compressed dumps too
       if (!text) {
         std::fprintf(stderr, "mapresolve: %s\n", llvm::toString(text.takeError()).c_str());
         return false;

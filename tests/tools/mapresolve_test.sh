@@ -128,6 +128,9 @@ check "explain: unmapped" grep -q "No maps line holds 0x10" "$tmp/explain4.out"
 { echo "heap_v2/1"; echo "  t*: 0: 0 [0: 0]"; echo; echo "MAPPED_LIBRARIES:"; cat "$tmp/maps"; } > "$tmp/dump.heap"
 "$M" --dump "$tmp/dump.heap" --output=gnu -f "$lib_fn" > "$tmp/dump.out"
 check "--dump reads MAPPED_LIBRARIES" grep -qx lib_function "$tmp/dump.out"
+gzip -c "$tmp/dump.heap" > "$tmp/dump.heap.gz"
+"$M" --dump "$tmp/dump.heap.gz" --output=gnu -f "$lib_fn" > "$tmp/dumpgz.out"
+check "--dump reads a gzip-compressed dump" grep -qx lib_function "$tmp/dumpgz.out"
 
 # A live process.
 sleep 30 & pid=$!

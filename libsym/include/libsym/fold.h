@@ -21,15 +21,6 @@
 
 namespace sym {
 
-// The whole content of a heap profile: a regular file, or standard input for "-". Input that
-// starts with the gzip magic (1f 8b) is decompressed (several members are concatenated). Both
-// the raw and the decompressed size are bounded by max_bytes.
-llvm::Expected<std::string> read_profile_file(const std::string& path,
-                                              std::uint64_t max_bytes = kMaxProfileBytes);
-
-// Decompresses gzip data (all members), at most max_bytes of output.
-llvm::Expected<std::string> gunzip(std::string_view data, std::uint64_t max_bytes);
-
 enum class Metric { kInuseSpace, kInuseObjects, kAllocSpace, kAllocObjects };
 
 // "inuse_space", "inuse_objects", "alloc_space", "alloc_objects".
