@@ -5,6 +5,7 @@ SAN_BUILD ?= build-san
 MESON_OPTS ?= --buildtype=debugoptimized -Dwerror=true
 
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
 # One clang-19 build serves both: ASan + UBSan for the whole test suite, and the libFuzzer targets.
 SAN_OPTS = --buildtype=debugoptimized -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=enabled
 
@@ -43,7 +44,8 @@ test-sanitize: deps $(SAN_BUILD)/build.ninja
 # libFuzzer campaigns: each target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=600).
 fuzz: deps $(SAN_BUILD)/build.ninja
 	ninja -C $(SAN_BUILD)
-	@bash fuzz/run.sh $(SAN_BUILD) $(FUZZ_SECONDS)
+	@FUZZ_RUNS=$(FUZZ_RUNS) bash fuzz/run.sh $(SAN_BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
+

@@ -4,6 +4,8 @@
 # minimize one with `BUILD/fuzz/fuzz_T -minimize_crash=1 FILE` and add it to
 # fuzz/regressions/T/ so that every test run replays it.
 # Usage: run.sh BUILD_DIR SECONDS
+# With FUZZ_RUNS=N set, each target runs exactly N inputs from seed 1 instead: the same result on
+# every run of the same tree (what CI uses, so that a landing never depends on luck).
 set -uo pipefail
 build=$(realpath "$1")
 seconds=${2:-60}
@@ -21,8 +23,14 @@ for target in maps heap_profile elf pipeline; do
            cp -n "$fixtures/$f" "$work/seed_$f" 2>/dev/null || true; done ;;
     pipeline) cp -n "$fixtures/pipeline.seed" "$work/" 2>/dev/null || true ;;
   esac
-  echo "== fuzz_$target for ${seconds}s"
-  "$build/fuzz/fuzz_$target" "$work" -max_total_time="$seconds" -max_len=1048576 \
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    bound=(-runs="$FUZZ_RUNS" -seed=1)
+    echo "== fuzz_$target for $FUZZ_RUNS inputs (seed 1)"
+  else
+    bound=(-max_total_time="$seconds")
+    echo "== fuzz_$target for ${seconds}s"
+  fi
+  "$build/fuzz/fuzz_$target" "$work" "${bound[@]}" -max_len=1048576 \
     -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$artifacts" -print_final_stats=1 \
     > "$build/fuzz-$target.log" 2>&1
   rc=$?
