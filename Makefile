@@ -49,3 +49,8 @@ fuzz: deps $(SAN_BUILD)/build.ninja
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
 
+# Benchmark against llvm-symbolizer, addr2line, eu-addr2line, gimli and jeprof (release build in
+# build-bench; ~9 minutes, ~16 the first time; BENCH_QUICK=1 for a quick run). Results:
+# docs/performance.md.
+bench: deps
+	@bash bench/run.sh
