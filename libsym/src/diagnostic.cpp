@@ -28,12 +28,7 @@ std::string quote_line(std::string_view line, std::size_t max) {
 
 std::string Diagnostic::format(const std::string& source) const {
   std::string out = source;
-  if (line != 0) {
-    // Appended piecewise: GCC 12 at -O3 misreads `":" + std::to_string()` as an overlapping
-    // memcpy (-Wrestrict).
-    out += ':';
-    out += std::to_string(line);
-  }
+  if (line != 0) out += ":" + std::to_string(line);
   out += ": " + message;
   if (!text.empty()) out += ": '" + quote_line(text) + "'";
   return out;
