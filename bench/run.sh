@@ -41,9 +41,7 @@ bash "$bench/install-peers.sh"
 
 log "release build of mapresolve and stackfold in $bb"
 if [[ ! -f $bb/build.ninja ]]; then
-  # -Wno-error=restrict: GCC 12 at -O3 reports a false -Wrestrict inside libstdc++'s
-  # basic_string::insert (libsym/src/diagnostic.cpp); it stays a warning.
-  meson setup "$bb" --buildtype=release -Dwerror=true -Dcpp_args=-Wno-error=restrict >/dev/null
+  meson setup "$bb" --buildtype=release -Dwerror=true >/dev/null
 fi
 ninja -j1 -C "$bb" tools/mapresolve tools/stackfold >/dev/null
 mapresolve=$bb/tools/mapresolve

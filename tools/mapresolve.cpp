@@ -57,6 +57,8 @@ Output:
   -x, --explain           show the walk step by step: maps line, file offset, PT_LOAD, vaddr,
                           symbol, debug info source, frames, and the machine code there
       --no-demangle       print raw (mangled) names in the default and json styles
+      --symbols-only      names from the symbol tables only, no DWARF: no file:line and no
+                          inline frames, but much faster on large binaries
 
 Debug info:
       --debug-dir=DIR     also look for separate debug files in DIR (repeatable)
@@ -100,7 +102,7 @@ std::optional<sym::OutputStyle> parse_style(std::string_view s) {
 
 // Parses argv; returns an exit code to stop with, or nullopt to go on.
 std::optional<int> parse_args(int argc, char** argv, Args& args) {
-  enum { kOutput = 1000, kNoDemangle };
+  enum { kOutput = 1000, kNoDemangle, kSymbolsOnly };
   static const option kLong[] = {
       {"maps", required_argument, nullptr, 'm'},
       {"pid", required_argument, nullptr, 'P'},
@@ -116,6 +118,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       {"return-address", no_argument, nullptr, 'r'},
       {"explain", no_argument, nullptr, 'x'},
       {"no-demangle", no_argument, nullptr, kNoDemangle},
+      {"symbols-only", no_argument, nullptr, kSymbolsOnly},
       SYM_CLI_SYMBOLIZER_OPTIONS,
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},
@@ -143,6 +146,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
         if (!args.style) return usage_error(std::string("unknown output style '") + optarg + "'");
         break;
       case kNoDemangle: args.no_demangle = true; break;
+      case kSymbolsOnly: args.symbolizer.frames.lines = false; break;
       case 'h': std::fputs(kUsage, stdout); return kExitOk;
       case 'V': std::puts("mapresolve (libsym) 0.1.0"); return kExitOk;
       default:

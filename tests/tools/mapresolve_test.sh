@@ -75,6 +75,12 @@ for f in cxx_gcc; do
   done
 done
 
+# --symbols-only: the symbol table's answer, no lines, no inline frames.
+outer_va=$(nm "$FX/pie_gcc" | awk '$3 == "outer" {print $1}')
+"$M" -e "$FX/pie_gcc" --symbols-only -f -i "$outer_va" > "$tmp/symonly.out"
+check "--symbols-only: one frame named by the symbol table, no line" \
+  test "$(cat "$tmp/symonly.out")" = "$(printf 'outer\n??:?')"
+
 # --- stdin streaming: bad lines are reported with their number, the stream goes on ----------
 main_addr=$(nm "$FX/pie_gcc" | awk '$3 == "main" {print $1}')
 printf '%s\nnot-an-address\n0x%s\n\n  %s  \n' "$main_addr" "$main_addr" "$main_addr" \
