@@ -43,7 +43,16 @@ if [ -n "$dump" ]; then
     "$stackfold" "$dump"
     say "stackfold --format=text $dump"
     "$stackfold" --format=text "$dump"
-    echo
-    echo "Render a flame graph with: $stackfold $dump | flamegraph.pl > leak.svg"
   fi
+  # The walk for the first frame of that stack inside the leaking program itself.
+  range=$(awk '$2 ~ /x/ && $NF ~ /\/leak$/ {print $1; exit}' "$dump")
+  lo=$((16#${range%-*})) hi=$((16#${range#*-}))
+  for pc in $stack; do
+    if (( 16#${pc#0x} >= lo && 16#${pc#0x} < hi )); then
+      say "mapresolve --dump $dump --explain --return-address $pc"
+      "$mapresolve" --dump "$dump" --explain --return-address "$pc"
+      break
+    fi
+  done
+  echo "Render a flame graph with: $stackfold $dump | flamegraph.pl > leak.svg"
 fi
