@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <numeric>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unordered_map>
 
 namespace sym {
@@ -86,11 +87,14 @@ const Module* Symbolizer::module_for(const std::string& path, const Mapping* map
     checked = entry;
     if (checked.module != nullptr && mapping != nullptr && options_.verify_identity &&
         !checked.trusted) {
-      // The maps line names the inode that was mapped; a different inode at the path means the
-      // file was replaced (rebuilt, upgraded). Device numbers are not compared: overlayfs and
-      // btrfs report different ones in maps and in stat for the same file.
+      // The maps line names the device and inode that were mapped; another inode at the path on
+      // the same device means the file was replaced (rebuilt, upgraded). Inode numbers mean
+      // something only within one device: where maps and stat name different devices for the
+      // same file (overlayfs on some kernels, btrfs subvolumes) they are not compared.
       const FileIdentity& id = checked.module->identity();
-      if (mapping->inode != 0 && id.inode != mapping->inode) {
+      const bool same_device = DevId{major(static_cast<dev_t>(id.dev)),
+                                     minor(static_cast<dev_t>(id.dev))} == mapping->dev;
+      if (same_device && mapping->inode != 0 && id.inode != mapping->inode) {
         checked = Entry{nullptr, Reason::kFileChanged,
                         path + ": inode " + std::to_string(id.inode) + " on disk, " +
                             std::to_string(mapping->inode) + " in the snapshot",

@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -520,4 +521,28 @@ TEST_CASE("GNU-style demangling is c++filt's (without its verbose abbreviation e
   CHECK(sym::demangle_gnu("_Z3foov.cold") == "foo() [clone .cold]");
   CHECK(sym::demangle_gnu("_ZN4core3fmt5write17h01234567890abcdeE") == "core::fmt::write");
   CHECK(sym::demangle_gnu("plain") == "plain");
+}
+
+TEST_CASE("inode numbers are compared only when maps and stat name the same device") {
+  // A snapshot whose line names another device (as overlayfs or btrfs may) with another inode:
+  // not a replaced file. The same device with another inode: replaced.
+  const std::string file = test::fixture_dir() + "/libfixture.so";
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  auto line = [&](unsigned dev_major, unsigned dev_minor, std::uint64_t inode) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "10000-12000 r-xp 00001000 %02x:%02x %llu %s\n", dev_major,
+                  dev_minor, static_cast<unsigned long long>(inode), file.c_str());
+    return sym::ProcessMap::parse(buf);
+  };
+  const unsigned maj = major(st.st_dev), min = minor(st.st_dev);
+  sym::Symbolizer a;
+  auto other_device = line(maj + 1, min, st.st_ino + 12345);
+  CHECK(a.symbolize(other_device, AbsAddr(0x10100), Adjust::kNone).reason != Reason::kFileChanged);
+  sym::Symbolizer b;
+  auto same_device = line(maj, min, st.st_ino + 12345);
+  CHECK(b.symbolize(same_device, AbsAddr(0x10100), Adjust::kNone).reason == Reason::kFileChanged);
+  sym::Symbolizer c;
+  auto same_file = line(maj, min, st.st_ino);
+  CHECK(c.symbolize(same_file, AbsAddr(0x10100), Adjust::kNone).reason != Reason::kFileChanged);
 }

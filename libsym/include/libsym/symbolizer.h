@@ -36,8 +36,8 @@ enum class Adjust { kNone, kReturnAddress };
 struct SymbolizerOptions {
   FrameOptions frames;
   DebugSearch debug;
-  // Compare the inode in the maps line with the file on disk and refuse a replaced file.
-  // Off automatically when a sysroot is given (the files are copies).
+  // Compare the inode in the maps line with the file on disk (when both name the same device)
+  // and refuse a replaced file. Off automatically when a sysroot is given (the files are copies).
   bool verify_identity = true;
   // The live process the map was read from, if any: a mapping whose file was deleted (or
   // replaced) is then read through /proc/PID/map_files/START-END, which the kernel keeps.
