@@ -97,21 +97,25 @@ std::string section_of(const std::string& file, std::uint64_t vaddr) {
   return {};
 }
 
-std::map<std::string, std::uint64_t> run_fixture(const std::string& program,
-                                                 const std::string& maps_path) {
+LiveFixture run_fixture(const std::string& program, const std::string& maps_path) {
   int status = -1;
   std::string out = run("'" + program + "' '" + maps_path + "'", &status);
   REQUIRE(status == 0);
-  std::map<std::string, std::uint64_t> addrs;
+  LiveFixture live;
   std::istringstream lines(out);
   std::string name, value;
   while (lines >> name >> value) {
     auto v = sym::parse_hex(value);
     REQUIRE(v.has_value());
-    addrs[name] = *v;
+    live.addrs[name] = *v;
   }
-  REQUIRE(addrs.size() == 7);
-  return addrs;
+  REQUIRE(live.addrs.size() == 7);
+  sym::Diagnostics diags;
+  auto map = sym::ProcessMap::read_file(maps_path, &diags);
+  REQUIRE(static_cast<bool>(map));
+  REQUIRE(diags.empty());
+  live.map = std::move(*map);
+  return live;
 }
 
 }  // namespace test

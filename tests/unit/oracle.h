@@ -1,6 +1,8 @@
 // Test helpers: running commands, the fixture directory, and llvm-symbolizer-19 as an oracle.
 #pragma once
 
+#include <libsym/mapping.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -31,9 +33,14 @@ std::vector<std::vector<OracleFrame>> llvm_symbolize(const std::string& file,
 // Name of the allocated section holding vaddr in an ELF file ("" if none).
 std::string section_of(const std::string& file, std::uint64_t vaddr);
 
-// Runs a fixture program; returns "name -> runtime address" from its output and writes its maps
-// to maps_path.
-std::map<std::string, std::uint64_t> run_fixture(const std::string& program,
-                                                 const std::string& maps_path);
+// A fixture program that ran: "name -> runtime address" from its output, and the maps it wrote.
+struct LiveFixture {
+  std::map<std::string, std::uint64_t> addrs;
+  sym::ProcessMap map;
+};
+
+// Runs a fixture program, which writes its /proc/self/maps to maps_path; that file must parse
+// without a single malformed line.
+LiveFixture run_fixture(const std::string& program, const std::string& maps_path);
 
 }  // namespace test

@@ -71,12 +71,7 @@ TEST_CASE("every fixture layout resolves its live addresses like llvm-symbolizer
   const std::string dir = test::fixture_dir();
   for (const auto& variant : test::fixture_variants()) {
     DYNAMIC_SECTION(variant) {
-      const std::string maps_path = dir + "/" + variant + ".maps";
-      auto addrs = test::run_fixture(dir + "/" + variant, maps_path);
-      sym::Diagnostics diags;
-      auto map = sym::ProcessMap::read_file(maps_path, &diags);
-      REQUIRE(static_cast<bool>(map));
-      REQUIRE(diags.empty());
+      auto [addrs, map] = test::run_fixture(dir + "/" + variant, dir + "/" + variant + ".maps");
       sym::Symbolizer symbolizer(fixture_options());
 
       const std::map<std::string, std::vector<std::string>> expected = {
@@ -93,7 +88,7 @@ TEST_CASE("every fixture layout resolves its live addresses like llvm-symbolizer
       for (const auto& [name, names] : expected) {
         INFO(variant << ": " << name);
         const bool ra = name.ends_with("_ra");
-        auto r = symbolizer.symbolize(*map, AbsAddr(addrs.at(name)),
+        auto r = symbolizer.symbolize(map, AbsAddr(addrs.at(name)),
                                       ra ? Adjust::kReturnAddress : Adjust::kNone);
         REQUIRE(r.reason == Reason::kNone);
         CHECK(r.lookup == addrs.at(name) - (ra ? 1 : 0));
@@ -120,8 +115,8 @@ TEST_CASE("every fixture layout resolves its live addresses like llvm-symbolizer
       }
       if (variant.starts_with("multiseg")) {
         // far_function lives in its own executable PT_LOAD with another vaddr-offset delta.
-        auto a = symbolizer.symbolize(*map, AbsAddr(addrs.at("outer")), Adjust::kNone);
-        auto b = symbolizer.symbolize(*map, AbsAddr(addrs.at("far_function")), Adjust::kNone);
+        auto a = symbolizer.symbolize(map, AbsAddr(addrs.at("outer")), Adjust::kNone);
+        auto b = symbolizer.symbolize(map, AbsAddr(addrs.at("far_function")), Adjust::kNone);
         CHECK(a.vaddr->value() - a.file_offset->value() !=
               b.vaddr->value() - b.file_offset->value());
       }
@@ -131,15 +126,13 @@ TEST_CASE("every fixture layout resolves its live addresses like llvm-symbolizer
 
 TEST_CASE("a stripped file without debug info answers from .dynsym or says why not") {
   const std::string dir = test::fixture_dir();
-  auto addrs = test::run_fixture(dir + "/stripped_gcc", dir + "/stripped_gcc.maps");
-  auto map = sym::ProcessMap::read_file(dir + "/stripped_gcc.maps", nullptr);
-  REQUIRE(static_cast<bool>(map));
+  auto [addrs, map] = test::run_fixture(dir + "/stripped_gcc", dir + "/stripped_gcc.maps");
   sym::Symbolizer symbolizer;
-  auto outer = symbolizer.symbolize(*map, AbsAddr(addrs.at("outer")), Adjust::kNone);
+  auto outer = symbolizer.symbolize(map, AbsAddr(addrs.at("outer")), Adjust::kNone);
   CHECK(outer.reason == Reason::kNoSymbol);
   CHECK(outer.frames.empty());
   REQUIRE(outer.vaddr.has_value());
-  auto lib = symbolizer.symbolize(*map, AbsAddr(addrs.at("lib_function")), Adjust::kNone);
+  auto lib = symbolizer.symbolize(map, AbsAddr(addrs.at("lib_function")), Adjust::kNone);
   CHECK(lib.reason == Reason::kNone);
   CHECK(raw_names(lib) == std::vector<std::string>{"lib_function"});
 }
@@ -280,12 +273,10 @@ TEST_CASE("whole-module sweeps agree with llvm-symbolizer") {
 
 TEST_CASE("return addresses are looked up at the call, not after it") {
   const std::string dir = test::fixture_dir();
-  auto addrs = test::run_fixture(dir + "/pie_gcc", dir + "/pie_gcc.ra.maps");
-  auto map = sym::ProcessMap::read_file(dir + "/pie_gcc.ra.maps", nullptr);
-  REQUIRE(static_cast<bool>(map));
+  auto [addrs, map] = test::run_fixture(dir + "/pie_gcc", dir + "/pie_gcc.ra.maps");
   sym::Symbolizer symbolizer;
-  auto as_ra = symbolizer.symbolize(*map, AbsAddr(addrs.at("outer_ra")), Adjust::kReturnAddress);
-  auto as_pc = symbolizer.symbolize(*map, AbsAddr(addrs.at("outer_ra")), Adjust::kNone);
+  auto as_ra = symbolizer.symbolize(map, AbsAddr(addrs.at("outer_ra")), Adjust::kReturnAddress);
+  auto as_pc = symbolizer.symbolize(map, AbsAddr(addrs.at("outer_ra")), Adjust::kNone);
   CHECK(as_ra.vaddr->value() + 1 == as_pc.vaddr->value());
   // The call to capture() is on the line of inner() that calls it.
   REQUIRE(!as_ra.frames.empty());
@@ -297,9 +288,7 @@ TEST_CASE("files that changed, vanished or are not regular get their reason, rep
   const std::string program = dir + "/prog";
   fs::copy_file(test::fixture_dir() + "/pie_gcc", program);
   fs::copy_file(test::fixture_dir() + "/libfixture.so", dir + "/libfixture.so");
-  auto addrs = test::run_fixture(program, dir + "/maps");
-  auto map = sym::ProcessMap::read_file(dir + "/maps", nullptr);
-  REQUIRE(static_cast<bool>(map));
+  auto [addrs, map] = test::run_fixture(program, dir + "/maps");
 
   // Replace the program by a copy: same bytes, new inode (made while the old one still exists,
   // so the file system cannot hand out the same inode number). The snapshot no longer
@@ -311,7 +300,7 @@ TEST_CASE("files that changed, vanished or are not regular get their reason, rep
   symbolizer.on_problem([&](const sym::ModuleProblem& p) { problems.push_back(p); });
   std::vector<AbsAddr> batch = {AbsAddr(addrs.at("outer")), AbsAddr(addrs.at("main")),
                                 AbsAddr(addrs.at("lib_function")), AbsAddr(addrs.at("outer"))};
-  auto results = symbolizer.symbolize(*map, batch, Adjust::kNone);
+  auto results = symbolizer.symbolize(map, batch, Adjust::kNone);
   CHECK(results[0].reason == Reason::kFileChanged);
   CHECK(results[1].reason == Reason::kFileChanged);
   CHECK(results[3].reason == Reason::kFileChanged);
@@ -321,19 +310,19 @@ TEST_CASE("files that changed, vanished or are not regular get their reason, rep
   CHECK(problems[0].path == program);
   CHECK_THAT(problems[0].detail, Catch::Contains("inode"));
   // Asking again reports nothing new.
-  symbolizer.symbolize(*map, batch, Adjust::kNone);
+  symbolizer.symbolize(map, batch, Adjust::kNone);
   CHECK(problems.size() == 1);
 
   // Without verification the (identical) copy is used.
   sym::SymbolizerOptions trusting;
   trusting.verify_identity = false;
   sym::Symbolizer trusting_symbolizer(trusting);
-  CHECK(trusting_symbolizer.symbolize(*map, batch[0], Adjust::kNone).reason == Reason::kNone);
+  CHECK(trusting_symbolizer.symbolize(map, batch[0], Adjust::kNone).reason == Reason::kNone);
 
   // Gone altogether.
   fs::remove(program);
   sym::Symbolizer after_delete;
-  CHECK(after_delete.symbolize(*map, batch[0], Adjust::kNone).reason == Reason::kFileMissing);
+  CHECK(after_delete.symbolize(map, batch[0], Adjust::kNone).reason == Reason::kFileMissing);
 
   // A FIFO, a device and a directory named by a hostile snapshot: refused without blocking.
   REQUIRE(::mkfifo((dir + "/fifo").c_str(), 0600) == 0);
@@ -365,16 +354,14 @@ TEST_CASE("files that changed, vanished or are not regular get their reason, rep
 
 TEST_CASE("batches keep input order and resolve duplicates consistently") {
   const std::string dir = test::fixture_dir();
-  auto addrs = test::run_fixture(dir + "/pie_gcc", dir + "/pie_gcc.batch.maps");
-  auto map = sym::ProcessMap::read_file(dir + "/pie_gcc.batch.maps", nullptr);
-  REQUIRE(static_cast<bool>(map));
+  auto [addrs, map] = test::run_fixture(dir + "/pie_gcc", dir + "/pie_gcc.batch.maps");
   std::vector<AbsAddr> batch;
   for (int round = 0; round < 3; ++round) {
     for (const auto& [name, addr] : addrs) batch.emplace_back(addr);
   }
   batch.emplace_back(0x10);
   sym::Symbolizer symbolizer;
-  auto results = symbolizer.symbolize(*map, batch, Adjust::kReturnAddress);
+  auto results = symbolizer.symbolize(map, batch, Adjust::kReturnAddress);
   REQUIRE(results.size() == batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) CHECK(results[i].input == batch[i].value());
   for (std::size_t i = 0; i + addrs.size() < batch.size() - 1; ++i) {
@@ -390,7 +377,7 @@ TEST_CASE("--sysroot finds another machine's files under a prefix") {
   fs::create_directories(root + "/opt/app");
   fs::copy_file(test::fixture_dir() + "/pie_gcc", root + "/opt/app/prog");
   fs::copy_file(test::fixture_dir() + "/libfixture.so", root + "/opt/app/libfixture.so");
-  auto addrs = test::run_fixture(root + "/opt/app/prog", root + "/maps");
+  const auto addrs = test::run_fixture(root + "/opt/app/prog", root + "/maps").addrs;
   std::ifstream in(root + "/maps");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (std::size_t at; (at = text.find(root)) != std::string::npos;) text.erase(at, root.size());
