@@ -540,7 +540,13 @@ std::span<const std::uint8_t> Module::bytes_at(VirtAddr vaddr, std::size_t size)
 }
 
 std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options) const {
-  std::vector<Frame> frames;
+  return lookup(vaddr, options).frames;
+}
+
+Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const {
+  Lookup result{symbol_at(vaddr), {}};
+  const std::optional<SymbolHit>& hit = result.symbol;
+  std::vector<Frame>& frames = result.frames;
   bool cxx_unit = false;  // the address is in a C++ compile unit
   const llvm::DWARFContext* ctx = options.lines ? impl_->dwarf_context() : nullptr;
   if (ctx != nullptr) {
@@ -594,27 +600,24 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
   // part "main.cold", "__adjust_heap<...>" for a ".constprop.0" clone, "_M_manager" of a lambda
   // type): the symbol table's name of the physical function is the full one. binutils and
   // llvm-symbolizer prefer it too. Inlined frames keep their DWARF names.
-  if (cxx_unit && !frames.empty() && !frames.back().raw_name.starts_with("_Z")) {
-    if (auto hit = symbol_at(vaddr); hit && hit->name.starts_with("_Z")) {
+  if (hit && cxx_unit && !frames.empty() && !frames.back().raw_name.starts_with("_Z")) {
+    const std::string& dwarf_name = frames.back().raw_name;
+    if (hit->name.starts_with("_Z") ||
+        (!dwarf_name.empty() && hit->name.starts_with(dwarf_name + "."))) {  // main -> main.cold
       frames.back().raw_name = hit->name;
-    } else if (hit && frames.back().raw_name.empty() == false &&
-               hit->name.starts_with(frames.back().raw_name + ".")) {
-      frames.back().raw_name = hit->name;  // "main" -> "main.cold"
     }
   }
   // The symbol table names the physical function when DWARF does not cover the address or has
   // no name for it.
-  if (frames.empty() || frames.back().raw_name.empty()) {
-    if (auto hit = symbol_at(vaddr)) {
-      if (frames.empty()) {
-        frames.emplace_back();
-        frames.back().file = hit->file;
-      }
-      frames.back().raw_name = hit->name;
+  if (hit && (frames.empty() || frames.back().raw_name.empty())) {
+    if (frames.empty()) {
+      frames.emplace_back();
+      frames.back().file = hit->file;
     }
+    frames.back().raw_name = hit->name;
   }
   for (auto& f : frames) f.function = options.demangle ? demangle(f.raw_name) : f.raw_name;
-  return frames;
+  return result;
 }
 
 }  // namespace sym

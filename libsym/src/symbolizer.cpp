@@ -120,8 +120,9 @@ const Module* Symbolizer::module_for(const std::string& path, const Mapping* map
 
 void Symbolizer::resolve_at(const Module& module, Symbolized& out, VirtAddr vaddr) {
   out.vaddr = vaddr;
-  out.symbol = module.symbol_at(vaddr);
-  out.frames = module.frames_at(vaddr, options_.frames);
+  Module::Lookup found = module.lookup(vaddr, options_.frames);
+  out.symbol = std::move(found.symbol);
+  out.frames = std::move(found.frames);
   out.reason = out.frames.empty() ? Reason::kNoSymbol : Reason::kNone;
   if (out.frames.empty()) out.detail = module.warning();
 }

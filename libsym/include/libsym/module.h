@@ -93,6 +93,13 @@ class Module {
   // line, column), else one frame from the symbol table, else empty. Never fails.
   [[nodiscard]] std::vector<Frame> frames_at(VirtAddr vaddr, const FrameOptions& options) const;
 
+  // symbol_at and frames_at together, the symbol table searched once.
+  struct Lookup {
+    std::optional<SymbolHit> symbol;
+    std::vector<Frame> frames;
+  };
+  [[nodiscard]] Lookup lookup(VirtAddr vaddr, const FrameOptions& options) const;
+
   // Up to `size` bytes of file content at vaddr (within the segment's file image).
   [[nodiscard]] std::span<const std::uint8_t> bytes_at(VirtAddr vaddr, std::size_t size) const;
 
