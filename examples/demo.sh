@@ -54,5 +54,19 @@ if [ -n "$dump" ]; then
       break
     fi
   done
-  echo "Render a flame graph with: $stackfold $dump | flamegraph.pl > leak.svg"
+  if [ -x "$stackfold" ]; then
+    say "stackfold --format=svg -o $out/leak.svg $dump   # interactive flame graph"
+    "$stackfold" --format=svg -o "$out/leak.svg" "$dump" && ls -l "$out/leak.svg"
+    say "stackfold --format=dot -o $out/leak.dot $dump   # call graph, like jeprof --gif"
+    "$stackfold" --format=dot -o "$out/leak.dot" "$dump" && ls -l "$out/leak.dot"
+    if command -v dot >/dev/null; then
+      dot -Tsvg "$out/leak.dot" -o "$out/leak-callgraph.svg" && ls -l "$out/leak-callgraph.svg"
+    fi
+    say "stackfold --format=pprof -o $out/leak.pb.gz $dump   # for go tool pprof"
+    "$stackfold" --format=pprof -o "$out/leak.pb.gz" "$dump" && ls -l "$out/leak.pb.gz"
+    if command -v go >/dev/null; then
+      go tool pprof -top "$out/leak.pb.gz" 2>/dev/null | head -8
+    fi
+  fi
+  echo "Open $out/leak.svg in a browser; or the classic way: $stackfold $dump | flamegraph.pl > leak.svg"
 fi

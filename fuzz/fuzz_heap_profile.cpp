@@ -1,5 +1,12 @@
-// libFuzzer target: the heap profile parser (both families) and unbiasing of every counts line.
+// libFuzzer target: the heap profile parser (both families), unbiasing of every counts line, and
+// folding the result into every output format (addresses unmapped: no files are opened).
+#include <libsym/callgraph.h>
+#include <libsym/flamegraph.h>
+#include <libsym/fold.h>
+#include <libsym/fold_printer.h>
+#include <libsym/pprof.h>
 #include <libsym/profile.h>
+#include <libsym/symbolizer.h>
 
 #include <cmath>
 #include <cstddef>
@@ -24,5 +31,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   (void)sym::find_maps_section(text);
+
+  // Every format from the same folded stacks: the frames are raw addresses or "[unknown]".
+  const sym::ProcessMap no_files;
+  for (sym::FrameKey key : {sym::FrameKey::kFullName, sym::FrameKey::kShortName,
+                            sym::FrameKey::kAddress}) {
+    sym::Symbolizer symbolizer;
+    sym::FoldOptions options;
+    options.key = key;
+    options.metric = size % 2 == 0 ? sym::Metric::kInuseSpace : sym::Metric::kAllocObjects;
+    sym::Folder folder(options, symbolizer);
+    folder.add(*profile, size % 3 == 0 ? nullptr : &no_files, "fuzz", false);
+    if (size % 5 == 0) folder.add(*profile, &no_files, "fuzz-base", true);
+    const sym::FoldedProfile folded = folder.result();
+    switch (key) {
+      case sym::FrameKey::kFullName:
+        (void)sym::format_folded(folded);
+        (void)sym::format_json(folded);
+        (void)sym::format_flamegraph_svg(folded, {});
+        break;
+      case sym::FrameKey::kShortName:
+        (void)sym::format_text(folded, {});
+        (void)sym::format_callgraph_dot(folded, {});
+        break;
+      default:
+        if (sym::format_pprof(folded).empty()) __builtin_trap();  // gzip never fails
+        break;
+    }
+  }
   return 0;
 }

@@ -1,20 +1,29 @@
 // stackfold: jemalloc / gperftools heap profiles to folded stacks (flamegraph.pl, inferno,
-// speedscope), a jeprof-style text table or JSON.
+// speedscope), a jeprof-style text table, JSON, pprof's profile.proto, an interactive SVG flame
+// graph or a Graphviz call graph.
 //
 //   stackfold jeprof.1234.0.f.heap | flamegraph.pl > heap.svg
+//   stackfold --format=svg -o heap.svg jeprof.1234.0.f.heap
+//   stackfold --format=pprof -o heap.pb.gz jeprof.1234.0.f.heap && go tool pprof -top heap.pb.gz
 //   stackfold --format=text --alloc-space dump.heap.gz
 //   stackfold --base old.heap new.heap | flamegraph.pl > growth.svg   (two-column diff)
 #include "cli.h"
 
+#include <libsym/callgraph.h>
+#include <libsym/flamegraph.h>
 #include <libsym/fold_printer.h>
+#include <libsym/pprof.h>
 #include <libsym/profile.h>
 #include <libsym/symbolizer.h>
 
 #include <llvm/Support/Error.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <getopt.h>
+#include <unistd.h>
 #include <optional>
 #include <regex>
 #include <string>
@@ -29,8 +38,9 @@ constexpr int kExitUsage = 2;
 constexpr const char* kUsage = R"USAGE(Usage: stackfold [OPTION]... DUMP...
 Turn jemalloc heap dumps (heap_v2, jeprof.PID.N.f.heap) and gperftools/tcmalloc heap profiles
 into folded stacks for flamegraph.pl, inferno or speedscope ("root;...;leaf VALUE", sorted),
-a jeprof --text style table, or JSON. DUMP may be "-" for standard input; gzip-compressed
-input is recognised. Several dumps are summed, each symbolized with its own maps.
+a jeprof --text style table, JSON, pprof's profile.proto, an interactive SVG flame graph or a
+Graphviz call graph. DUMP may be "-" for standard input; gzip-compressed input is recognised.
+Several dumps are summed, each symbolized with its own maps.
 
 Metric (one; values are unbiased per counts line, like jeprof):
       --inuse-space       bytes in use at dump time (default)
@@ -60,9 +70,18 @@ Frames:
   REGEX is ECMAScript syntax (std::regex), searched anywhere in the demangled name.
 
 Output:
-  -f, --format=FORMAT     folded (default), text or json
+  -f, --format=FORMAT     folded (default), text, json, pprof (gzip-compressed profile.proto
+                          for go tool pprof), svg (interactive flame graph) or dot (call
+                          graph for Graphviz: dot -Tsvg)
+  -o, --output=FILE       write to FILE instead of standard output
       --cum               text: sort by cum instead of flat
-      --show-bytes        text: integer bytes instead of MB with one decimal
+      --show-bytes        text, svg, dot: integer bytes instead of MB with one decimal
+      --title=TEXT        svg, dot: the title (default: the metric and the input)
+      --width=PIXELS      svg: image width (default 1200)
+      --min-width=PIXELS  svg: merge frames narrower than this into "[merged]" (default 0.1)
+      --node-fraction=F   dot: hide functions below F of the total (default 0.005)
+      --edge-fraction=F   dot: hide calls below F of the total (default 0.001)
+      --node-count=N      dot: at most N functions, largest first (default 80)
 
 Names are demangled. Folded and JSON output use full names with parameter lists
 ("leak(unsigned long)"); the text table uses names without return type and parameter list
@@ -79,7 +98,7 @@ lines: each is reported as FILE:LINE: message, output is still produced from the
 2 usage errors (unknown option, bad regular expression, no DUMP).
 )USAGE";
 
-enum class Format { kFolded, kText, kJson };
+enum class Format { kFolded, kText, kJson, kPprof, kSvg, kDot };
 
 struct Args {
   sym::FoldOptions fold;
@@ -90,7 +109,20 @@ struct Args {
   sym::SymbolizerOptions symbolizer;
   Format format = Format::kFolded;
   sym::TextOptions text;
+  sym::FlameGraphOptions svg;
+  sym::CallGraphOptions dot;
+  std::optional<std::string> output;
 };
+
+// A decimal number in [lo, hi] ("0.005", "1e-3").
+bool parse_fraction(const char* text, double lo, double hi, double& out) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || errno != 0 || !(v >= lo && v <= hi)) return false;
+  out = v;
+  return true;
+}
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "stackfold: %s\nTry 'stackfold --help' for more information.\n",
@@ -125,6 +157,12 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
     kLines,
     kCum,
     kShowBytes,
+    kTitle,
+    kWidth,
+    kMinWidth,
+    kNodeFraction,
+    kEdgeFraction,
+    kNodeCount,
   };
   static const option kLong[] = {
       {"inuse-space", no_argument, nullptr, kInuseSpace},
@@ -146,6 +184,16 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       {"inline-marker", no_argument, nullptr, kInlineMarker},
       {"lines", no_argument, nullptr, kLines},
       {"format", required_argument, nullptr, 'f'},
+      {"output", required_argument, nullptr, 'o'},
+      {"title", required_argument, nullptr, kTitle},
+      {"width", required_argument, nullptr, kWidth},
+      {"min-width", required_argument, nullptr, kMinWidth},
+      {"node-fraction", required_argument, nullptr, kNodeFraction},
+      {"nodefraction", required_argument, nullptr, kNodeFraction},
+      {"edge-fraction", required_argument, nullptr, kEdgeFraction},
+      {"edgefraction", required_argument, nullptr, kEdgeFraction},
+      {"node-count", required_argument, nullptr, kNodeCount},
+      {"nodecount", required_argument, nullptr, kNodeCount},
       {"cum", no_argument, nullptr, kCum},
       {"show-bytes", no_argument, nullptr, kShowBytes},
       {"show_bytes", no_argument, nullptr, kShowBytes},
@@ -164,7 +212,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   opterr = 0;
   int c = 0;
   std::string error;
-  while ((c = getopt_long(argc, argv, "t:b:m:f:hV", kLong, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "t:b:m:f:o:hV", kLong, nullptr)) != -1) {
     if (sym::cli::apply_symbolizer_option(c, optarg, args.symbolizer)) continue;
     std::optional<int> stop;
     switch (c) {
@@ -200,13 +248,55 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
           args.format = Format::kText;
         } else if (f == "json") {
           args.format = Format::kJson;
+        } else if (f == "pprof" || f == "proto") {
+          args.format = Format::kPprof;
+        } else if (f == "svg") {
+          args.format = Format::kSvg;
+        } else if (f == "dot") {
+          args.format = Format::kDot;
         } else {
-          return usage_error("unknown format '" + std::string(f) + "' (folded, text or json)");
+          return usage_error("unknown format '" + std::string(f) +
+                             "' (folded, text, json, pprof, svg or dot)");
         }
         break;
       }
+      case 'o': args.output = optarg; break;
       case kCum: args.text.cum_sort = true; break;
-      case kShowBytes: args.text.show_bytes = true; break;
+      case kShowBytes:
+        args.text.show_bytes = args.svg.show_bytes = args.dot.show_bytes = true;
+        break;
+      case kTitle: args.svg.title = args.dot.title = optarg; break;
+      case kWidth: {
+        auto n = sym::parse_dec(optarg);
+        if (!n || *n < 100 || *n > 100000)
+          return usage_error(std::string("--width needs a pixel count from 100 to 100000, got '") +
+                             optarg + "'");
+        args.svg.width = static_cast<int>(*n);
+        break;
+      }
+      case kMinWidth:
+        if (!parse_fraction(optarg, 0, 1000, args.svg.min_width))
+          return usage_error(std::string("--min-width needs a number of pixels, got '") + optarg +
+                             "'");
+        break;
+      case kNodeFraction:
+        if (!parse_fraction(optarg, 0, 1, args.dot.node_fraction))
+          return usage_error(std::string("--node-fraction needs a number from 0 to 1, got '") +
+                             optarg + "'");
+        break;
+      case kEdgeFraction:
+        if (!parse_fraction(optarg, 0, 1, args.dot.edge_fraction))
+          return usage_error(std::string("--edge-fraction needs a number from 0 to 1, got '") +
+                             optarg + "'");
+        break;
+      case kNodeCount: {
+        auto n = sym::parse_dec(optarg);
+        if (!n || *n < 1 || *n > 1000000)
+          return usage_error(std::string("--node-count needs a positive count, got '") + optarg +
+                             "'");
+        args.dot.node_count = static_cast<int>(*n);
+        break;
+      }
       case 'h': std::fputs(kUsage, stdout); return kExitOk;
       case 'V': std::puts("stackfold (libsym) 0.1.0"); return kExitOk;
       default:
@@ -222,6 +312,15 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
     case Format::kFolded: args.fold.key = sym::FrameKey::kFullName; break;
     case Format::kText: args.fold.key = sym::FrameKey::kShortName; break;
     case Format::kJson: args.fold.key = sym::FrameKey::kLocation; break;
+    case Format::kPprof: args.fold.key = sym::FrameKey::kAddress; break;
+    case Format::kSvg: args.fold.key = sym::FrameKey::kFullName; break;
+    case Format::kDot: args.fold.key = sym::FrameKey::kShortName; break;
+  }
+  if (args.format == Format::kPprof && args.fold.inline_marker) {
+    return usage_error("--inline-marker changes folded names; pprof marks inlined frames itself");
+  }
+  if (args.format == Format::kPprof && !args.output && isatty(STDOUT_FILENO) == 1) {
+    return usage_error("pprof output is binary; use -o FILE.pb.gz or redirect standard output");
   }
   // Every frame needs DWARF names and the whole inline chain; --no-inline is applied later so
   // that the physical function (not the innermost inlined one) is what remains.
@@ -285,9 +384,28 @@ class Run {
       case Format::kFolded: out = sym::format_folded(result); break;
       case Format::kText: out = sym::format_text(result, args_.text); break;
       case Format::kJson: out = sym::format_json(result); break;
+      case Format::kPprof: out = sym::format_pprof(result); break;
+      case Format::kSvg: out = sym::format_flamegraph_svg(result, with_title(args_.svg)); break;
+      case Format::kDot: out = sym::format_callgraph_dot(result, with_title(args_.dot)); break;
     }
-    if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
-      std::fprintf(stderr, "stackfold: error writing standard output\n");
+    if (!args_.output) {
+      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() ||
+          std::fflush(stdout) != 0) {
+        std::fprintf(stderr, "stackfold: error writing standard output\n");
+        failed_ = true;
+      }
+      return;
+    }
+    std::FILE* f = std::fopen(args_.output->c_str(), "wb");
+    if (f == nullptr) {
+      std::fprintf(stderr, "stackfold: cannot create %s: %s\n", args_.output->c_str(),
+                   std::strerror(errno));
+      failed_ = true;
+      return;
+    }
+    const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
+    if (std::fclose(f) != 0 || !ok) {
+      std::fprintf(stderr, "stackfold: error writing %s\n", args_.output->c_str());
       failed_ = true;
     }
   }
@@ -295,6 +413,22 @@ class Run {
   [[nodiscard]] bool failed() const { return failed_; }
 
  private:
+  // The default title of a picture: the metric and the dumps ("inuse_space of a.heap").
+  template <class Options>
+  Options with_title(Options options) const {
+    if (!options.title.empty()) return options;
+    options.title = std::string(sym::metric_name(args_.fold.metric)) + " of ";
+    for (std::size_t i = 0; i < args_.dumps.size(); ++i) {
+      if (i > 0) options.title += i == 3 ? " ..." : ", ";
+      if (i == 3) break;
+      const std::string& d = args_.dumps[i];
+      const auto slash = d.rfind('/');
+      options.title += display_name(slash == std::string::npos ? d : d.substr(slash + 1));
+    }
+    if (!args_.bases.empty()) options.title += " (minus base)";
+    return options;
+  }
+
   void report(const sym::Diagnostics& diags, const std::string& source) {
     for (const auto& d : diags) {
       std::fprintf(stderr, "stackfold: %s\n", d.format(source).c_str());

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <iterator>
+#include <map>
+#include <tuple>
 #include <unordered_map>
 
 namespace sym {
@@ -364,7 +366,14 @@ struct VectorHash {
 struct Values {
   double value = 0;
   double base = 0;
+  std::array<double, 4> metrics{};
+  std::array<double, 4> base_metrics{};
 };
+
+constexpr std::array<Metric, 4> kMetrics = {Metric::kInuseSpace, Metric::kInuseObjects,
+                                            Metric::kAllocSpace, Metric::kAllocObjects};
+
+std::size_t metric_index(Metric m) { return static_cast<std::size_t>(m); }
 
 
 
@@ -379,7 +388,11 @@ struct Folder::Impl {
   std::vector<std::uint8_t> focused;  // per frame: matches --focus
   std::unordered_map<std::string, std::uint32_t> frame_ids;
   std::unordered_map<std::vector<std::uint32_t>, Values, VectorHash> stacks;
+  std::vector<FoldedMapping> mappings;
+  std::map<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, std::string>, std::int32_t>
+      mapping_ids;
   bool has_base = false;
+  bool has_alloc = false;
   std::uint32_t no_frames = UINT32_MAX;
 
   Impl(FoldOptions o, Symbolizer& s) : options(std::move(o)), symbolizer(s) {}
@@ -415,6 +428,13 @@ struct Folder::Impl {
       key += std::to_string(frame.line);
       key += '\0';
       key += frame.inlined ? 'i' : 'o';
+    } else if (options.key == FrameKey::kAddress) {
+      key += '\0';
+      key += frame.address ? to_hex(*frame.address) : std::string("-");
+      key += '\0';
+      key += std::to_string(frame.depth);
+      key += '\0';
+      key += frame.function;
     }
     auto [it, fresh] =
         frame_ids.try_emplace(std::move(key), static_cast<std::uint32_t>(frames.size()));
@@ -448,12 +468,38 @@ struct Folder::Impl {
     info.classes.push_back(cls);
   }
 
+  // The index of the mapping holding a symbolized address (pprof needs start, limit, offset,
+  // file and build id), -1 when it has none.
+  std::int32_t mapping_of(const Symbolized& r) {
+    if (r.mapping == nullptr || options.key != FrameKey::kAddress) return -1;
+    const Mapping& m = *r.mapping;
+    auto key = std::make_tuple(m.start.value(), m.end.value(), m.pgoff, m.path);
+    auto [it, fresh] = mapping_ids.try_emplace(key, static_cast<std::int32_t>(mappings.size()));
+    if (fresh) {
+      FoldedMapping fm;
+      fm.start = m.start.value();
+      fm.limit = m.end.value();
+      fm.offset = m.pgoff;
+      fm.path = m.path;
+      if (m.kind == MappingKind::kFile) {
+        Reason reason = Reason::kNone;
+        std::string detail;
+        if (const Module* module = symbolizer.module_for(m.path, &m, &reason, &detail)) {
+          fm.build_id = module->build_id();
+        }
+      }
+      mappings.push_back(std::move(fm));
+    }
+    return it->second;
+  }
+
   AddrInfo describe_address(std::uint64_t pc, const Symbolized* r) {
     AddrInfo info;
     if (r == nullptr) {
       // No maps: the raw return address, as written in the dump.
       FoldedFrame f;
       f.label = to_hex(pc);
+      f.address = pc;
       std::string plain = f.label;
       add_frame(info, std::move(f), plain, FrameClass::kUnresolved);
     } else {
@@ -463,17 +509,21 @@ struct Folder::Impl {
       const bool alloc_module = r->mapping != nullptr && is_allocator_module(r->mapping->path);
       const std::optional<std::uint64_t> offset =
           r->file_offset ? std::optional<std::uint64_t>(r->file_offset->value()) : std::nullopt;
-      auto unknown = [&]() {
+      const std::int32_t mapping = mapping_of(*r);
+      auto unknown = [&](std::uint32_t depth) {
         FoldedFrame f;
         f.label = sanitize_frame_name(unknown_frame_name(*r));
         f.module = module;
         f.offset = offset;
+        f.address = pc;
+        f.depth = depth;
+        f.mapping = mapping;
         std::string plain = f.label;
         add_frame(info, std::move(f), plain,
                   alloc_module ? FrameClass::kAllocator : FrameClass::kUnresolved);
       };
       if (r->frames.empty()) {
-        unknown();
+        unknown(0);
       } else {
         // Innermost first; without inlines only the physical (outermost) function.
         const std::size_t first = options.inlines ? 0 : r->frames.size() - 1;
@@ -481,7 +531,7 @@ struct Folder::Impl {
           const Frame& src = r->frames[i];
           const std::string& name = !src.function.empty() ? src.function : src.raw_name;
           if (name.empty()) {
-            unknown();
+            unknown(static_cast<std::uint32_t>(i - first));
             continue;
           }
           const bool inlined = options.inlines && src.inlined;
@@ -495,6 +545,10 @@ struct Folder::Impl {
           f.file = src.file;
           f.line = src.line;
           f.inlined = inlined;
+          f.address = pc;
+          f.depth = static_cast<std::uint32_t>(i - first);
+          f.mapping = mapping;
+          f.raw_name = src.raw_name;
           const FrameClass cls = alloc_module || is_allocator_function(name)
                                      ? FrameClass::kAllocator
                                      : FrameClass::kOther;
@@ -511,18 +565,18 @@ struct Folder::Impl {
     return info;
   }
 
-  double value_of(const CountsLine& c, const HeapProfile& p) const {
-    const bool alloc = metric_is_alloc(options.metric);
+  static double value_of(const CountsLine& c, const HeapProfile& p, Metric metric) {
+    const bool alloc = metric_is_alloc(metric);
     const Estimate e = unbias(alloc ? c.alloc_objects : c.inuse_objects,
                               alloc ? c.alloc_bytes : c.inuse_bytes, p.sampling, p.period);
-    return metric_is_bytes(options.metric) ? e.bytes : e.objects;
+    return metric_is_bytes(metric) ? e.bytes : e.objects;
   }
 
-  double sample_value(const StackSample& s, const HeapProfile& p) const {
-    if (!options.thread) return value_of(s.counts, p);
+  double sample_value(const StackSample& s, const HeapProfile& p, Metric metric) const {
+    if (!options.thread) return value_of(s.counts, p, metric);
     double v = 0;
     for (const auto& t : s.threads) {
-      if (t.thread == *options.thread) v += value_of(t.counts, p);
+      if (t.thread == *options.thread) v += value_of(t.counts, p, metric);
     }
     return v;
   }
@@ -569,12 +623,21 @@ struct Folder::Impl {
     }
     if (is_base) has_base = true;
 
-    // Values first: samples worth nothing are not symbolized.
-    std::vector<double> values(p.samples.size());
+    // Values first: samples worth nothing are not symbolized. pprof keeps every metric, so
+    // there a sample counts when any of them is non-zero.
+    const bool every_metric = options.key == FrameKey::kAddress;
+    std::vector<std::array<double, 4>> values(p.samples.size());
     std::vector<std::uint64_t> pcs;
     for (std::size_t i = 0; i < p.samples.size(); ++i) {
-      values[i] = sample_value(p.samples[i], p);
-      if (values[i] == 0) continue;
+      auto& v = values[i];
+      if (every_metric) {
+        for (Metric m : kMetrics) v[metric_index(m)] = sample_value(p.samples[i], p, m);
+      } else {
+        v[metric_index(options.metric)] = sample_value(p.samples[i], p, options.metric);
+      }
+      if (v == std::array<double, 4>{}) continue;
+      if (v[metric_index(Metric::kAllocSpace)] != 0 || v[metric_index(Metric::kAllocObjects)] != 0)
+        has_alloc = true;
       for (AbsAddr pc : p.samples[i].pcs) pcs.push_back(pc.value());
     }
     std::sort(pcs.begin(), pcs.end());
@@ -600,14 +663,17 @@ struct Folder::Impl {
     std::vector<const AddrInfo*> stack;
     std::vector<std::uint32_t> ids;
     for (std::size_t i = 0; i < p.samples.size(); ++i) {
-      if (values[i] == 0) continue;
+      if (values[i] == std::array<double, 4>{}) continue;
       stack.clear();
       for (AbsAddr pc : p.samples[i].pcs) stack.push_back(&infos[index.at(pc.value())]);
       fold_one(stack, ids);
       if (ids.empty()) continue;  // --focus did not match
       auto it = stacks.find(ids);
       if (it == stacks.end()) it = stacks.emplace(ids, Values{}).first;
-      (is_base ? it->second.base : it->second.value) += values[i];
+      Values& sum = it->second;
+      (is_base ? sum.base : sum.value) += values[i][metric_index(options.metric)];
+      auto& all = is_base ? sum.base_metrics : sum.metrics;
+      for (std::size_t m = 0; m < all.size(); ++m) all[m] += values[i][m];
     }
   }
 
@@ -670,12 +736,21 @@ FoldedProfile Folder::result() const {
   FoldedProfile out;
   out.metric = impl_->options.metric;
   out.has_base = impl_->has_base;
+  out.has_alloc = impl_->has_alloc;
   out.frames = impl_->frames;
+  out.mappings = impl_->mappings;
   std::vector<std::pair<std::string, FoldedStack>> sorted;
   sorted.reserve(impl_->stacks.size());
+  const bool every_metric = impl_->options.key == FrameKey::kAddress;
+  auto zero = [](const std::array<double, 4>& a) {
+    return std::all_of(a.begin(), a.end(), [](double x) { return detail::rounded(x) == 0; });
+  };
   for (const auto& [ids, v] : impl_->stacks) {
-    if (detail::rounded(v.value) == 0 && detail::rounded(v.base) == 0) continue;
-    sorted.emplace_back(detail::join_labels(out.frames, ids), FoldedStack{ids, v.value, v.base});
+    const bool empty = every_metric ? zero(v.metrics) && zero(v.base_metrics)
+                                    : detail::rounded(v.value) == 0 && detail::rounded(v.base) == 0;
+    if (empty) continue;
+    sorted.emplace_back(detail::join_labels(out.frames, ids),
+                        FoldedStack{ids, v.value, v.base, v.metrics, v.base_metrics});
   }
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;

@@ -77,7 +77,7 @@ sf() {
   for arg in "$@"; do
     case $arg in
       --base | --base=* | -b) diff=1 ;;
-      --format=text | --format=json) folded=0 ;;
+      --format=text | --format=json | --format=svg | --format=dot | --format=pprof) folded=0 ;;
     esac
   done
   if [[ $folded -eq 1 ]]; then
@@ -651,6 +651,623 @@ case_jeprof() {
   finish
 }
 
+# PLACEHOLDER cases (being written, issue 7)
+# The interactive SVG flame graph: well-formed XML, frame values and widths that agree with the
+# folded output, escaped C++ names, a large profile, diffs, and a headless Chromium rendering
+# (a screenshot kept in $ARTIFACTS, and the script's search and zoom run through URL
+# parameters).
+case_svg() {
+  need_jemalloc
+  command -v xmllint >/dev/null || skip "no xmllint"
+  command -v python3 >/dev/null || skip "no python3"
+  local chromium
+  chromium=$(command -v chromium || command -v chromium-browser) || skip "no chromium"
+  local art=${ARTIFACTS:-$WORK}
+  mkdir -p "$art"
+  # svgcheck.py: reads the frames of an SVG (depth from y, parents from the depth-first order)
+  # and compares them with folded output; decodes PNG screenshots.
+  cat >svgcheck.py <<'PY'
+import struct, sys, zlib
+import xml.etree.ElementTree as ET
+
+NS = "{http://www.w3.org/2000/svg}"
+
+def frames(path):
+    root = ET.parse(path).getroot()
+    group = [g for g in root.iter(NS + "g") if g.get("id") == "frames"][0]
+    out = []
+    for g in group.findall(NS + "g"):
+        r = g.find(NS + "rect")
+        out.append({"name": g.find(NS + "title").text.split("\n")[0], "v": float(g.get("data-v")),
+                    "b": float(g.get("data-b", "0")), "fill": r.get("fill"),
+                    "x": float(r.get("x")), "y": float(r.get("y")), "w": float(r.get("width"))})
+    stack = []
+    for f in out:
+        f["d"] = round((out[0]["y"] - f["y"]) / 16)
+        while stack and stack[-1]["d"] >= f["d"]:
+            stack.pop()
+        f["path"] = stack[-1]["path"] + (f["name"],) if stack else ()
+        f["kids"] = []
+        if stack:
+            stack[-1]["kids"].append(f)
+        stack.append(f)
+    return out
+
+# Every drawn frame's value is the folded value of its path; every path wide enough is drawn;
+# widths follow the values; children lie inside their parent.
+def verify(svg, folded, min_width, width):
+    fs, sums, total, bad = frames(svg), {}, 0.0, []
+    for line in open(folded, encoding="utf-8"):
+        stack, v = line.rstrip("\n").rsplit(" ", 1)
+        total += float(v)
+        names = tuple(stack.split(";"))
+        for i in range(1, len(names) + 1):
+            sums[names[:i]] = sums.get(names[:i], 0.0) + float(v)
+    inner = width - 20
+    if fs[0]["name"] != "all" or fs[0]["v"] != total or fs[0]["w"] != inner:
+        bad.append("root %s %s %s, folded total %s" % (fs[0]["name"], fs[0]["v"], fs[0]["w"], total))
+    drawn = set()
+    for f in fs:
+        if f["d"] != len(f["path"]):
+            bad.append("depth of %s" % (f["path"],))
+        if f["d"] > 0 and f["v"] * inner / total < min_width:
+            bad.append("%s narrower than %s px" % (f["path"], min_width))
+        if abs(f["w"] - f["v"] * inner / total) > 0.011:
+            bad.append("width %s of %s for value %s" % (f["w"], f["path"], f["v"]))
+        if sum(k["w"] for k in f["kids"]) > f["w"] + 1e-6:
+            bad.append("children wider than %s" % (f["path"],))
+        for k in f["kids"]:
+            if k["x"] < f["x"] - 1e-6 or k["x"] + k["w"] > f["x"] + f["w"] + 1e-6:
+                bad.append("child %s outside its parent" % (k["path"],))
+        if f["name"] != "[merged]" and f["d"] > 0:
+            drawn.add(f["path"])
+            if sums.get(f["path"]) != f["v"]:
+                bad.append("value %s of %s, folded: %s" % (f["v"], f["path"], sums.get(f["path"])))
+    for p, v in sums.items():
+        if p not in drawn and all(sums[p[:i]] * inner / total >= min_width for i in range(1, len(p) + 1)):
+            bad.append("not drawn: %s (%s)" % (p, v))
+    for b in bad[:10]:
+        print("#   " + b)
+    return not bad
+
+def png_rows(path):
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat = 8, b""
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IHDR":
+            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", data[pos + 8:pos + 21])
+        elif kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+    assert depth == 8 and ctype in (2, 6) and interlace == 0, "unexpected PNG format"
+    bpp = 3 if ctype == 2 else 4
+    raw, stride, prev, i = zlib.decompress(idat), w * bpp, bytearray(w * bpp), 0
+    for _ in range(h):
+        ft, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for k in range(stride):
+            a = line[k - bpp] if k >= bpp else 0
+            b, c = prev[k], prev[k - bpp] if k >= bpp else 0
+            if ft == 1: line[k] = (line[k] + a) & 255
+            elif ft == 2: line[k] = (line[k] + b) & 255
+            elif ft == 3: line[k] = (line[k] + (a + b) // 2) & 255
+            elif ft == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[k] = (line[k] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        yield [tuple(line[k:k + 3]) for k in range(0, stride, bpp)]
+        prev = line
+
+cmd, svg = sys.argv[1], sys.argv[2]
+if cmd == "verify":
+    sys.exit(0 if verify(svg, sys.argv[3], float(sys.argv[4]), float(sys.argv[5])) else 1)
+elif cmd == "value":  # summed value of the frames with this name
+    print("%.0f" % sum(f["v"] for f in frames(svg) if f["name"] == sys.argv[3]))
+elif cmd == "base":
+    print("%.0f" % sum(f["b"] for f in frames(svg) if f["name"] == sys.argv[3]))
+elif cmd == "count":
+    print(sum(1 for f in frames(svg) if f["name"] == sys.argv[3]))
+elif cmd == "fills":  # the distinct fills of the frames with this name
+    print(" ".join(sorted(set(f["fill"] for f in frames(svg) if f["name"] == sys.argv[3]))))
+elif cmd == "depthsum":
+    print("%.2f" % sum(f["w"] for f in frames(svg) if f["d"] == int(sys.argv[3])))
+elif cmd == "names":
+    print("\n".join(sorted(set(f["name"] for f in frames(svg)))))
+elif cmd == "png":  # pixels of the memory palette (green to blue) and how many colours
+    n, colours = 0, set()
+    for row in png_rows(svg):
+        for r, g, b in row:
+            if max(g, b) >= 100 and r + 40 <= max(g, b):
+                n += 1
+                colours.add((r, g, b))
+    print(n, len(colours))
+PY
+  local py="python3 svgcheck.py"
+
+  # The seed leak.
+  $CC -O2 -g -o seed "$SRC/src/seed.c" || { not_ok "compile seed.c"; finish; }
+  local dump
+  dump=$(profile "$WORK/seed" "prof_leak:true,lg_prof_sample:0" ./seed) || { not_ok "seed dump"; finish; }
+  sf seed.folded err "$dump"
+  sf stdout.svg err --format=svg "$dump"
+  check_eq "svg: exit status 0" "$RC" 0
+  "$SF" --format=svg -o seed.svg "$dump" 2>err
+  check "svg: -o writes the same document as standard output" cmp -s seed.svg stdout.svg
+  check "svg: well-formed XML (xmllint)" xmllint --noout seed.svg
+  check "svg: standalone: no external references" test "$(grep -c -E '(href|src)=' seed.svg)" -eq 0
+  check "svg: an embedded ECMAScript in CDATA" grep -q '<script type="text/ecmascript"><!\[CDATA\[' seed.svg
+  check "svg: every frame's value and width agree with the folded output" \
+    $py verify seed.svg seed.folded 0.1 1200
+  check_eq "svg: the leak_test frame holds 4194304 bytes" "$($py value seed.svg leak_test)" 4194304
+  check_eq "svg: the root frame 'all' is the folded total" "$($py value seed.svg all)" "$(total_of seed.folded)"
+  check_eq "svg: the depth-1 frames fill the 1180 pixels" "$($py depthsum seed.svg 1)" 1180.00
+  check "svg: the tooltip shows value and percent" grep -q -E '^4\.0 MiB \(9[0-9]\.[0-9]{2}%\)</title>' seed.svg
+  check "svg: the default title names the metric and the dump" \
+    grep -q -E '<text id="title"[^>]*>inuse_space of seed\.[0-9]+\.0\.f\.heap</text>' seed.svg
+  cp seed.svg "$art/stackfold-svg-seed.svg"
+
+  sf opts.svg err --format=svg --title='a <b> & "c"' --width=800 --show-bytes --inuse-objects "$dump"
+  check "--title is escaped" grep -q '>a &lt;b&gt; &amp; &quot;c&quot;</text>' opts.svg
+  check "--width=800: an 800 pixel document" grep -q '<svg version="1.1" width="800" ' opts.svg
+  check "--width=800: the root is 780 pixels wide" grep -q -E '<rect x="10" y="[0-9]+" width="780" ' opts.svg
+  check "--inuse-objects: objects, not bytes" grep -q -E '^4096 objects \(' opts.svg
+  sf bytes.svg err --format=svg --show-bytes "$dump"
+  check "--show-bytes: integer bytes" grep -q -E '^4194304 B \(' bytes.svg
+
+  # C++ names: < > & and quotes must be escaped (cxx_new.cpp, and a program of templates and
+  # operators).
+  $CXX -O2 -g -o cxx_gcc "$SRC/src/cxx_new.cpp" || { not_ok "compile cxx_new.cpp"; finish; }
+  dump=$(profile "$WORK/cg" "lg_prof_sample:0" ./cxx_gcc) || { not_ok "cxx dump"; finish; }
+  sf cxx.folded err --keep-allocator "$dump"
+  sf cxx.svg err --format=svg --keep-allocator "$dump"
+  check "cxx_new: well-formed" xmllint --noout cxx.svg
+  check "cxx_new: values agree with the folded output" $py verify cxx.svg cxx.folded 0.1 1200
+  check_eq "cxx_new: make_objects() holds 48000 bytes" "$($py value cxx.svg 'make_objects()')" 48000
+  cat >tmpl.cpp <<'CXX'
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+void* keep[64];
+int nkeep;
+template <class T, int N>
+struct Pool {
+  __attribute__((noinline)) static void* grab() {
+    void* p = std::malloc(sizeof(T) * N * 1000);
+    keep[nkeep++] = p;
+    return p;
+  }
+};
+struct Sink { int n = 0; };
+__attribute__((noinline)) Sink& operator<<(Sink& s, int k) {
+  s.n += k;
+  Pool<std::pair<int, char>, 3>::grab();
+  return s;
+}
+__attribute__((noinline)) bool operator&&(const Sink& s, int k) {
+  keep[nkeep++] = std::malloc(40960);
+  return s.n && k;
+}
+__attribute__((noinline)) unsigned long long operator""_kb(unsigned long long n) {
+  keep[nkeep++] = std::malloc(n * 1024);
+  return n;
+}
+int main() {
+  Sink s;
+  s << 1;
+  bool b = s && 2;
+  unsigned long long k = 7_kb;
+  std::printf("%d %d %llu %p\n", s.n, b, k, keep[0]);
+  return 0;
+}
+CXX
+  $CXX -O2 -g -o tmpl tmpl.cpp || { not_ok "compile tmpl.cpp"; finish; }
+  dump=$(profile "$WORK/tp" "lg_prof_sample:0" ./tmpl) || { not_ok "tmpl dump"; finish; }
+  sf tmpl.folded err "$dump"
+  sf tmpl.svg err --format=svg "$dump"
+  check "templates and operators: well-formed" xmllint --noout tmpl.svg
+  check "templates and operators: the names read back unchanged, values agree" \
+    $py verify tmpl.svg tmpl.folded 0.1 1200
+  check "the folded output has the template frame" grep -q -F ';operator<<(Sink&, int);Pool<std::pair<int, char>, 3>::grab() ' tmpl.folded
+  check "< > escaped" grep -q -F '<title>Pool&lt;std::pair&lt;int, char&gt;, 3&gt;::grab()' tmpl.svg
+  check "& escaped" grep -q -F '<title>operator&amp;&amp;(Sink const&amp;, int)' tmpl.svg
+  check "quotes escaped" grep -q -F '<title>operator&quot;&quot; _kb(unsigned long long)' tmpl.svg
+  check_eq "operator&&(Sink const&, int) holds 40960 bytes" "$($py value tmpl.svg 'operator&&(Sink const&, int)')" 40960
+
+  # A large profile: thousands of distinct stacks.
+  $CC -O2 -g -o many "$SRC/src/many_stacks.c" || { not_ok "compile many_stacks.c"; finish; }
+  local many
+  many=$(profile "$WORK/mn" "lg_prof_sample:0" ./many 12) || { not_ok "many dump"; finish; }
+  sf many.folded err "$many"
+  check "many: at least 1024 distinct stacks" test "$(grep -c ';leaf ' many.folded)" -ge 1024
+  local t0 t1
+  t0=$(date +%s%N)
+  sf many.svg err --format=svg "$many"
+  t1=$(date +%s%N)
+  echo "# many: $(wc -l <many.folded) stacks, $(wc -c <many.svg) bytes of SVG, two runs in $(((t1 - t0) / 1000000)) ms"
+  check "many: well-formed" xmllint --noout many.svg
+  check "many: values and widths agree with the folded output" $py verify many.svg many.folded 0.1 1200
+  check_eq "many: the depth-1 frames fill the width" "$($py depthsum many.svg 1)" 1180.00
+  check "many: thousands of leaf frames drawn" test "$($py count many.svg leaf)" -ge 1024
+  sf many3.svg err --format=svg --min-width=3 "$many"
+  check "many --min-width=3: well-formed" xmllint --noout many3.svg
+  check "many --min-width=3: narrow frames merged into [merged] frames" test "$($py count many3.svg '[merged]')" -ge 1
+  check "many --min-width=3: no frame narrower than 3 pixels, the values still right" \
+    $py verify many3.svg many.folded 3 1200
+  check "many --min-width=3: a much smaller document" test "$(wc -c <many3.svg)" -lt "$(($(wc -c <many.svg) / 3))"
+
+  # A diff: the seed dump as the base of the many_stacks dump.
+  sf diff.svg err --format=svg --base "$WORK"/seed.*.f.heap "$many"
+  check "diff: well-formed" xmllint --noout diff.svg
+  check_eq "diff: the root's base is the seed total" "$($py base diff.svg all)" "$(total_of seed.folded)"
+  check_eq "diff: leak_test (only in the base) is not drawn" "$($py count diff.svg leak_test)" 0
+  check_eq "diff: frames only in the new dump are full red" "$($py fills diff.svg leaf)" "#ff0000"
+  check "diff: tooltips show the new value, the base and the change" \
+    grep -q -E '^[0-9.]+ [KM]iB \([0-9.]+%\), base [0-9.]+ [KM]iB, -[0-9.]+ [KM]iB \(-[0-9.]+%\)</title>' diff.svg
+
+  # Chromium: the picture is painted; the script runs (search and zoom from URL parameters).
+  local url="file://$WORK/seed.svg"
+  timeout 120 "$chromium" --headless=new --no-sandbox --disable-gpu --hide-scrollbars \
+    --user-data-dir="$WORK/chromium" --window-size=1200,800 --screenshot="$WORK/seed.png" \
+    "$url" >chromium.log 2>&1
+  check "chromium wrote a screenshot" test -s seed.png
+  cp seed.png "$art/stackfold-svg-seed.png" 2>/dev/null
+  local painted
+  painted=$($py png seed.png)
+  echo "# screenshot: $painted (palette pixels, colours); kept as $art/stackfold-svg-seed.png"
+  check "the screenshot shows frames in the memory palette (${painted% *} pixels)" \
+    test "${painted% *}" -ge 50000 -a "${painted#* }" -ge 5
+  timeout 120 "$chromium" --headless=new --no-sandbox --disable-gpu \
+    --user-data-dir="$WORK/chromium" --dump-dom "$url?s=leak_t&z=main" >dom.xml 2>>chromium.log
+  check "script: the search reports the matched share" \
+    grep -q -E '<text id="matched"[^>]*>Matched: 4\.0 MiB \(9[0-9]\.[0-9]{2}%\)</text>' dom.xml
+  check "script: matching frames are highlighted" \
+    grep -q -E '^4\.0 MiB \(9[0-9.]+%\)</title><rect [^>]*width="[0-9.]+" height="15" fill="#e633e6"' dom.xml
+  check "script: zooming into main stretches it over the full width" \
+    grep -q -E '^4\.0 MiB \(98\.[0-9]+%\)</title><rect x="10\.00" y="[0-9]+" width="1180\.00"' \
+    <(grep -A1 -E '^<g [^>]*><title>main$' dom.xml)
+  check "script: ... and leak_test above it nearly so" \
+    grep -q -E '<rect x="[0-9.]+" y="[0-9]+" width="11[67][0-9]\.[0-9]+"' \
+    <(grep -A1 -E '^<g [^>]*><title>leak_test$' dom.xml)
+  check "script: the Reset Zoom control is shown" grep -q '<text id="reset" class="btn"' dom.xml
+  finish
+}
+# The call graph (--format=dot): DOT that Graphviz renders, node numbers equal to the text
+# table's, edge weights equal to the flow through adjacent caller/callee pairs of the folded
+# stacks, filters that drop the smallest, jeprof --dot as an oracle for node values.
+case_dot() {
+  need_jemalloc
+  command -v dot >/dev/null || skip "no dot (graphviz)"
+  # dot_nodes FILE: "name<TAB>id<TAB>flat<TAB>cum" per node (names from the tooltip; values
+  # with --show-bytes are integers).
+  dot_nodes() {
+    awk '/^N[0-9]+ \[label="/ {
+      name = $0; sub(/.*, tooltip="/, "", name); sub(/", fontsize=.*/, "", name)
+      lab = $0; sub(/^N[0-9]+ \[label="/, "", lab); sub(/", tooltip=.*/, "", lab)
+      n = split(lab, parts, /\\n/); vals = parts[n]
+      split(vals, w, " "); flat = w[1]; cum = flat
+      if (match(vals, /\\rof /)) { split(substr(vals, RSTART + RLENGTH), c, " "); cum = c[1] }
+      print name "\t" $1 "\t" flat "\t" cum
+    }' "$1"
+  }
+  # dot_edges FILE: "from<TAB>to<TAB>value<TAB>solid|dashed" per edge, by node names.
+  dot_edges() {
+    awk '/^N[0-9]+ \[label="/ { name = $0; sub(/.*, tooltip="/, "", name); sub(/", fontsize=.*/, "", name); id[$1] = name }
+      /^N[0-9]+ -> N[0-9]+ \[/ {
+        v = $0; sub(/.*\[label="/, "", v); sub(/".*/, "", v)
+        print id[$1] "\t" id[$3] "\t" v "\t" ($0 ~ /style=dashed/ ? "dashed" : "solid")
+      }' "$1"
+  }
+  # folded_edges FILE: the expected edges of folded stacks: each adjacent caller/callee pair,
+  # once per stack, summed.
+  folded_edges() {
+    awk '{ v = $NF; line = $0; sub(/ [0-9]+$/, "", line); n = split(line, f, ";"); split("", seen)
+      for (i = 2; i <= n; i++) { k = f[i - 1] "\t" f[i]; if (!(k in seen)) { seen[k] = 1; e[k] += v } } }
+      END { for (k in e) print k "\t" e[k] }' "$1" | LC_ALL=C sort
+  }
+  # text_rows FILE: "name<TAB>flat<TAB>cum" of a --show-bytes text table.
+  text_rows() { awk 'NR > 1 { print $NF "\t" $1 "\t" $4 }' "$1" | LC_ALL=C sort; }
+  # node_field FILE NAME FIELD(3 flat, 4 cum, 2 id)
+  node_field() { dot_nodes "$1" | awk -F '\t' -v n="$2" -v f="$3" '$1 == n { print $f }'; }
+  edge_value() { dot_edges "$1" | awk -F '\t' -v a="$2" -v b="$3" '$1 == a && $2 == b { print $3 }'; }
+  renders() {
+    dot -Tsvg "$1" -o "$1.svg" 2>"$1.dot-err" && test ! -s "$1.dot-err" && xmllint --noout "$1.svg"
+  }
+  local -a ALL=(--node-fraction=0 --edge-fraction=0 --node-count=1000000)
+
+  $CC -O2 -g -o seed "$SRC/src/seed.c" || { not_ok "compile seed.c"; finish; }
+  local dump
+  dump=$(profile "$WORK/seed" "prof_leak:true,lg_prof_sample:0" ./seed) || { not_ok "seed dump"; finish; }
+  sf stdout.dot err --format=dot --show-bytes "$dump"
+  check_eq "exit status 0" "$RC" 0
+  "$SF" --format=dot --show-bytes -o seed.dot "$dump" 2>err
+  check_eq "-o: exit status 0" "$?" 0
+  check "-o writes what standard output gets" cmp -s seed.dot stdout.dot
+  check "dot -Tsvg seed.dot -o seed.svg" dot -Tsvg seed.dot -o seed.svg
+  check "... well-formed SVG" xmllint --noout seed.svg
+  check "... and no warning from dot" renders seed.dot
+  check "a digraph with the legend first" grep -q -E '^Legend \[shape=plaintext' <(sed -n 4p seed.dot)
+  sf folded err "$dump"
+  sf text err --format=text --show-bytes "$dump"
+  local total
+  total=$(total_of folded)
+  check "legend: the total, as the text table's" grep -q "Total: $total B\\\\l" seed.dot
+  check_eq "text total agrees" "$(head -1 text)" "Total: $total B"
+  check "the leak_test node: 4194304 bytes, flat = cum, its percent as in the text table" \
+    grep -q -E "^N[0-9]+ \[label=\"leak_test\\\\n4194304 B \\($(awk '$NF == "leak_test" { print $2 }' text | sed 's/\./\\./')\\)\\\\r\", tooltip=\"leak_test\"" seed.dot
+  check_eq "leak_test has the largest font (largest flat)" "$(grep 'tooltip="leak_test"' seed.dot | grep -o 'fontsize=[0-9.]*')" "fontsize=50.0"
+  check_eq "main's cum is the folded total of the stacks through main" \
+    "$(node_field seed.dot main 4)" "$(value_of folded '(^|;)main(;| )')"
+  check_eq "main's flat is 0" "$(node_field seed.dot main 3)" 0
+  check_eq "the edge main -> leak_test carries 4194304" "$(edge_value seed.dot main leak_test)" 4194304
+  sf focus.dot err --format=dot --show-bytes --focus '^leak_test$' "$dump"
+  check "--focus leak_test: its node is 4194304 B (100.0%)" grep -q -F 'label="leak_test\n4194304 B (100.0%)\r"' focus.dot
+  check_eq "--focus leak_test: main's cum is the whole folded total" "$(node_field focus.dot main 4)" 4194304
+  check "--focus leak_test: main is 100.0% cum" grep -q -F 'label="main\n0 B (0.0%)\rof 4194304 B (100.0%)\r"' focus.dot
+  sf mb.dot err --format=dot --title 'A "quoted" \ title' "$dump"
+  check "without --show-bytes: MB with one decimal" grep -q -F 'label="leak_test\n4.0 MB (' mb.dot
+  check "--title, escaped" grep -q -F 'digraph "A \"quoted\" \\ title" {' mb.dot
+  check "... renders" renders mb.dot
+  sf none.dot err --format=dot --focus 'no_such_function_xyz' "$dump"
+  check_eq "nothing left: exit status 0" "$RC" 0
+  check_eq "nothing left: only the legend" "$(grep -c -E '^N[0-9]+ ' none.dot)" 0
+  check "nothing left: still renders" renders none.dot
+
+  # A bigger profile: mutual recursion (fa/fb), a thousand stacks. Every node's numbers are the
+  # text table's, every edge is the folded stacks' flow, jeprof agrees on the node values.
+  $CC -O2 -g -o many "$SRC/src/many_stacks.c" || { not_ok "compile many_stacks.c"; finish; }
+  $CC -O2 -g -pthread -o threads "$SRC/src/threads.c" || { not_ok "compile threads.c"; finish; }
+  local mdump tdump d label
+  mdump=$(profile "$WORK/mn" "lg_prof_sample:0" ./many 11) || { not_ok "many dump"; finish; }
+  tdump=$(profile "$WORK/th" "lg_prof_sample:0" ./threads) || { not_ok "threads dump"; finish; }
+  for d in "many:$mdump" "threads:$tdump"; do
+    label=${d%%:*}
+    d=${d#*:}
+    sf "$label.dot" err --format=dot --show-bytes "$d"
+    sf "$label.all.dot" err --format=dot --show-bytes "${ALL[@]}" "$d"
+    sf "$label.text" err --format=text --show-bytes "$d"
+    sf "$label.folded" err "$d"
+    check "$label: renders" renders "$label.dot"
+    check "$label: renders with every node and edge" renders "$label.all.dot"
+    dot_nodes "$label.all.dot" | awk -F '\t' '{ print $1 "\t" $3 "\t" $4 }' | LC_ALL=C sort >"$label.nodes"
+    text_rows "$label.text" >"$label.rows"
+    check "$label: with no limits, the nodes are exactly the text rows, flat and cum equal" \
+      cmp -s "$label.nodes" "$label.rows"
+    check "$label: more than a handful of nodes compared" test "$(wc -l <"$label.nodes")" -ge 8
+    check "$label: with the default limits, every node shown has the text row's numbers" \
+      test -z "$(dot_nodes "$label.dot" | awk -F '\t' '{ print $1 "\t" $3 "\t" $4 }' | LC_ALL=C sort | comm -23 - "$label.rows")"
+    dot_edges "$label.all.dot" | awk -F '\t' '{ print $1 "\t" $2 "\t" $3 }' | LC_ALL=C sort >"$label.edges"
+    folded_edges "$label.folded" >"$label.fedges"
+    check "$label: the edges are the folded stacks' caller/callee pairs, once per stack" \
+      cmp -s "$label.edges" "$label.fedges"
+    check_eq "$label: no dashed edge when nothing is hidden" "$(grep -c dashed "$label.all.dot")" 0
+  done
+  check "many: the recursive edges are there: fa -> fa, fa -> fb, fb -> fa, fb -> fb" \
+    test -n "$(edge_value many.dot fa fa)" -a -n "$(edge_value many.dot fa fb)" -a -n "$(edge_value many.dot fb fa)" -a -n "$(edge_value many.dot fb fb)"
+  check_eq "many: fa's cum is counted once per stack (all of leaf's)" "$(node_field many.dot fa 4)" "$(node_field many.dot leaf 4)"
+  check "many: no edge carries more than the total" \
+    awk -F '\t' -v t="$(total_of many.folded)" '$3 + 0 > t + 0 { exit 1 }' many.edges
+  check_eq "threads: worker_a_alloc 100 x 4096" "$(node_field threads.dot worker_a_alloc 3)" 409600
+
+  if command -v jeprof >/dev/null && command -v perl >/dev/null; then
+    jeprof --dot --show_bytes ./many "$mdump" >jeprof.dot 2>/dev/null </dev/null
+    # jeprof's labels: "NAME\nFLAT (P%)\r[of CUM (P%)\r]"; names split at "::" and spaces,
+    # so only one-line names are compared.
+    awk '/^N[0-9]+ \[label="/ { lab = $0; sub(/^N[0-9]+ \[label="/, "", lab); sub(/",shape=.*/, "", lab)
+        n = split(lab, parts, /\\n/); if (n != 2) next
+        split(parts[2], w, " "); flat = w[1]; cum = flat
+        if (match(parts[2], /\\rof /)) { split(substr(parts[2], RSTART + RLENGTH), c, " "); cum = c[1] }
+        print parts[1] "\t" flat "\t" cum }' jeprof.dot | LC_ALL=C sort >jeprof.nodes
+    dot_nodes many.dot | awk -F '\t' '{ print $1 "\t" $3 "\t" $4 }' | LC_ALL=C sort >many.shown
+    local common
+    common=$(LC_ALL=C join -t $'\t' <(cut -f1 jeprof.nodes) <(cut -f1 many.shown) | wc -l)
+    check "jeprof --dot: main, fa, fb and leaf are nodes in both" \
+      test "$(LC_ALL=C join -t $'\t' <(cut -f1 jeprof.nodes) <(cut -f1 many.shown) | grep -c -x -E 'main|fa|fb|leaf')" -eq 4
+    check "jeprof --dot agrees on flat and cum of all $common functions both name alike" \
+      test -z "$(LC_ALL=C join -t $'\t' <(cut -f1 many.shown) jeprof.nodes | LC_ALL=C comm -23 - many.shown)"
+    # jeprof counts an edge once per occurrence in a stack: with recursion more than the total.
+    local ja jb
+    ja=$(grep -F 'label="fa\n' jeprof.dot | cut -d' ' -f1)
+    jb=$(grep -F 'label="fb\n' jeprof.dot | cut -d' ' -f1)
+    echo "# note: fa -> fb: jeprof $(grep "^$ja -> $jb " jeprof.dot | grep -o 'label=[0-9]*'), stackfold $(edge_value many.dot fa fb), total $(total_of many.folded)"
+  fi
+
+  # Filters: counts shrink and the dropped ones are the smallest.
+  local nall eall n k limit
+  nall=$(wc -l <many.nodes)
+  eall=$(wc -l <many.edges)
+  sf nc.dot err --format=dot --show-bytes --node-fraction=0 --edge-fraction=0 --node-count=5 "$mdump"
+  check_eq "--node-count=5: five nodes" "$(dot_nodes nc.dot | wc -l)" 5
+  check "--node-count=5: they are the five largest cum" \
+    test "$(dot_nodes nc.dot | cut -f4 | sort -n | head -1)" -ge "$(LC_ALL=C sort -t $'\t' -k3,3nr many.nodes | sed -n 6p | cut -f3)"
+  check "--node-count=5: the legend counts the dropped" grep -q "Dropped $((nall - 5)) nodes beyond the 5 largest" nc.dot
+  check "--node-count=5: fewer edges" test "$(dot_edges nc.dot | wc -l)" -lt "$eall"
+  check "--node-count=5: renders" renders nc.dot
+  sf nodecount.dot err --format=dot --show-bytes --nodefraction=0 --edgefraction=0 --nodecount=5 "$mdump"
+  check "jeprof's spellings --nodefraction/--edgefraction/--nodecount" cmp -s nc.dot nodecount.dot
+  total=$(total_of many.folded)
+  sf nf.dot err --format=dot --show-bytes --node-fraction=0.37 --edge-fraction=0 --node-count=1000000 "$mdump"
+  limit=$(awk -v t="$total" 'BEGIN { printf "%.6f", 0.37 * t }')
+  n=$(dot_nodes nf.dot | wc -l)
+  check "--node-fraction=0.37: fewer nodes ($n of $nall)" test "$n" -lt "$nall" -a "$n" -gt 0
+  check "--node-fraction=0.37: every node shown has cum >= 0.37 x total" \
+    awk -F '\t' -v l="$limit" '$4 + 0 < l + 0 { exit 1 }' <(dot_nodes nf.dot)
+  check_eq "--node-fraction=0.37: exactly the nodes with cum >= 0.37 x total are shown" \
+    "$n" "$(awk -F '\t' -v l="$limit" '$3 + 0 >= l + 0' many.nodes | wc -l)"
+  check "--node-fraction=0.37: the legend counts the dropped" grep -q "Dropped $((nall - n)) nodes with cum < " nf.dot
+  sf ef.dot err --format=dot --show-bytes --node-fraction=0 --edge-fraction=0.34 --node-count=1000000 "$mdump"
+  limit=$(awk -v t="$total" 'BEGIN { printf "%.6f", 0.34 * t }')
+  n=$(dot_edges ef.dot | wc -l)
+  check_eq "--edge-fraction=0.34: all nodes stay" "$(dot_nodes ef.dot | wc -l)" "$nall"
+  check "--edge-fraction=0.34: fewer edges ($n of $eall)" test "$n" -lt "$eall" -a "$n" -gt 0
+  check_eq "--edge-fraction=0.34: exactly the edges >= 0.34 x total are shown" \
+    "$(dot_edges ef.dot | cut -f1-3 | LC_ALL=C sort)" "$(awk -F '\t' -v l="$limit" '$3 + 0 >= l + 0' many.edges)"
+  check "--edge-fraction=0.34: the legend counts the dropped" grep -q "Dropped $((eall - n)) edges with value < " ef.dot
+  # Hide fb (the node after fa and leaf by cum): its callers and callees stay connected,
+  # dashed, and all of leaf's value still flows into leaf.
+  k=$(node_field many.all.dot fb 2)
+  k=${k#N}
+  sf hid.dot err --format=dot --show-bytes --node-fraction=0 --edge-fraction=0 --node-count=$((k - 1)) "$mdump"
+  check_eq "hiding fb: fb is gone" "$(node_field hid.dot fb 2)" ""
+  check "hiding fb: edges through it are dashed" grep -q 'style=dashed' hid.dot
+  check_eq "hiding fb: all of leaf's value still flows into leaf" \
+    "$(dot_edges hid.dot | awk -F '\t' '$2 == "leaf" { s += $3 } END { print s + 0 }')" "$(node_field hid.dot leaf 4)"
+  check "hiding fb: renders" renders hid.dot
+
+  local bad
+  for bad in --node-fraction=2 --node-fraction=abc --node-fraction=-0.1 --edge-fraction=1.5 \
+    --edge-fraction= --node-count=0 --node-count=x --node-count=-3 --nodefraction=7; do
+    "$SF" --format=dot "$bad" "$mdump" >/dev/null 2>bad.err
+    check_eq "$bad is a usage error (exit 2)" "$?" 2
+  done
+  check "... and says why" grep -q 'needs' bad.err
+
+  # Diffs: red growth, blue shrinkage, negative values.
+  sf diff.dot err --format=dot --show-bytes --base "$tdump" "$dump"
+  check_eq "diff: exit status 0" "$RC" 0
+  check "diff: worker_a_alloc shrank by 409600, blue" \
+    grep -q -E '^N[0-9]+ \[label="worker_a_alloc\\n-409600 B \(-?[0-9.]+%\)\\r", tooltip="worker_a_alloc", fontsize=[0-9.]+, style=filled, fillcolor="#d1e5f0"' diff.dot
+  check "diff: leak_test grew by 4194304, red" \
+    grep -q -E '^N[0-9]+ \[label="leak_test\\n4194304 B \([0-9.]+%\)\\r", tooltip="leak_test", fontsize=[0-9.]+, style=filled, fillcolor="#fddbc7"' diff.dot
+  check "diff: renders" renders diff.dot
+
+  # C++ names with < > & and "::" render and come out escaped in the SVG.
+  cat >names.cpp <<'CPP'
+#include <cstdio>
+#include <cstdlib>
+static void* keep[256];
+static int nkeep;
+template <class T, int N> struct Box {
+  __attribute__((noinline)) static void fill() { for (int i = 0; i < 64; ++i) keep[nkeep++] = std::malloc(sizeof(T) * N); }
+};
+struct Amp {
+  __attribute__((noinline)) void operator&&(int n) { keep[nkeep++] = std::malloc(n); }
+};
+int main() {
+  Box<char, 4096>::fill();
+  Amp a;
+  for (int i = 0; i < 100; ++i) a && 8192;
+  std::printf("%p\n", keep[0]);
+}
+CPP
+  if $CXX -O1 -g -o names names.cpp; then
+    d=$(profile "$WORK/nm" "lg_prof_sample:0" ./names) || { not_ok "names dump"; finish; }
+    sf names.dot err --format=dot --show-bytes "$d"
+    check "C++ names: the template's node" grep -q -F 'tooltip="Box<char, 4096>::fill"' names.dot
+    check_eq "C++ names: Box<char, 4096>::fill has 64 x 4096 bytes" "$(node_field names.dot 'Box<char, 4096>::fill' 3)" 262144
+    check "C++ names: operator&&" grep -q -F 'tooltip="Amp::operator&&"' names.dot
+    check "C++ names: render" renders names.dot
+    check "C++ names: escaped in the SVG" grep -q -F 'Box&lt;char, 4096&gt;::' names.dot.svg
+  else
+    not_ok "compile names.cpp"
+  fi
+  finish
+}
+
+# pprof: the profile.proto read back by Go's own pprof must say what the folded output says.
+# traces_as_folded PROFILE ARGS...: `go tool pprof -traces` turned into sorted folded lines
+# (root first, "(inline)" marks dropped, identical stacks summed), values in bytes or counts.
+traces_as_folded() {
+  local profile=$1
+  shift
+  go tool pprof -traces -unit=B "$@" "$profile" 2>/dev/null | awk '
+    function flush() { if (n > 0) { s = f[n]; for (i = n - 1; i >= 1; i--) s = s ";" f[i]; sum[s] += v }; n = 0 }
+    /^-+\+-+$/ { flush(); next }
+    /^ +-?[0-9]+B? +[^ ]/ && n == 0 && !/^File:|^Type:/ {
+      v = $1; sub(/B$/, "", v); line = $0; sub(/^ +[^ ]+ +/, "", line); f[++n] = line; next
+    }
+    n > 0 && /^ +[^ ]/ { line = $0; sub(/^ +/, "", line); f[++n] = line; next }
+    END { flush(); for (k in sum) if (sum[k] != 0) printf "%s %.0f\n", k, sum[k] }' |
+    sed -E 's/ \(inline\)(;| [0-9-]+$)/\1/g; s/ \(inline\);/;/g' | LC_ALL=C sort
+}
+case_pprof() {
+  need_jemalloc
+  command -v go >/dev/null || skip "no go (Debian golang-go) for go tool pprof"
+  export HOME=${HOME:-$WORK} GOCACHE=$WORK/gocache GOFLAGS=-mod=mod PPROF_TMPDIR=$WORK
+  $CC -O2 -g -o seed "$SRC/src/seed.c" || { not_ok "compile seed.c"; finish; }
+  local dump
+  dump=$(profile "$WORK/seed" "prof_leak:true,lg_prof_sample:0" ./seed) || { not_ok "seed dump"; finish; }
+  sf seed.pb.gz err --format=pprof "$dump"
+  check_eq "exit status 0" "$RC" 0
+  check "gzip-compressed" gzip -t seed.pb.gz
+  "$SF" --format=pprof -o seed2.pb.gz "$dump"
+  check "-o FILE writes the same bytes as standard output" cmp -s seed.pb.gz seed2.pb.gz
+  go tool pprof -top -unit=B seed.pb.gz >top 2>top.err
+  check "go tool pprof reads it" grep -q 'Type: inuse_space' top
+  check "pprof -top: leak_test flat 4194304 bytes" grep -q -E '^ +4194304B +[0-9.]+% +[0-9.]+% +4194304B +[0-9.]+% +leak_test$' top
+  go tool pprof -top -sample_index=inuse_objects seed.pb.gz >topo 2>&1
+  check "pprof -top inuse_objects: leak_test 4096 objects" grep -q -E '^ +4096 +[0-9.]+% .* leak_test$' topo
+  sf folded err "$dump"
+  traces_as_folded seed.pb.gz >traces
+  check "pprof -traces equals the folded output, stack for stack" cmp -s traces <(LC_ALL=C sort folded)
+  [[ $failed -eq 0 ]] || diff traces <(LC_ALL=C sort folded) | head -10 | sed 's/^/#   /'
+  go tool pprof -raw seed.pb.gz >raw 2>&1
+  local build_id
+  build_id=$(readelf -n seed | awk '/Build ID/ { print $3 }')
+  check "mapping of the program: start/limit/offset, path and build id" \
+    grep -q -E "^[0-9]+: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ $WORK/seed $build_id \[FN\]\[FL\]\[LN\]\[IN\]$" raw
+  check "location of leak_test's call: file and line" grep -q -E '^ +[0-9]+: 0x[0-9a-f]+ M=[0-9]+ leak_test [^ ]*seed\.c:8 ' raw
+  local locs addrs
+  locs=$(awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 } on && /^ +[0-9]+: 0x/ { print $2 }' raw)
+  addrs=$(awk '/^@/ { for (i = 2; i <= NF; i++) print $i }' "$dump")
+  check_eq "one location per distinct address" "$(sort -u <<<"$locs" | wc -l)" "$(wc -l <<<"$locs")"
+  check "every location address comes from the dump" \
+    bash -c 'comm -23 <(sort -u <<<"$1") <(sort -u <<<"$2" | sed -E "s/^0x0*/0x/") | grep -q . && exit 1 || exit 0' _ \
+    "$(sed -E 's/^0x0*/0x/' <<<"$locs")" "$addrs"
+
+  # Inline chains: several Lines in one Location, innermost first.
+  $CC -O2 -g -o inl "$SRC/src/inline.c" || { not_ok "compile inline.c"; finish; }
+  dump=$(profile "$WORK/inl" "lg_prof_sample:0" ./inl) || { not_ok "inline dump"; finish; }
+  sf inl.pb.gz err --format=pprof "$dump"
+  go tool pprof -raw inl.pb.gz >inl.raw 2>&1
+  check "an inline chain is one location with several lines" \
+    awk '/^ +[0-9]+: 0x/ { loc = $1 } /^             [^ ]/ && loc != "" { found = 1 } END { exit !found }' inl.raw
+  sf inl.folded err "$dump"
+  traces_as_folded inl.pb.gz >inl.traces
+  check "inline profile: pprof -traces equals the folded output" cmp -s inl.traces <(LC_ALL=C sort inl.folded)
+  sf inl.noinl.pb.gz err --format=pprof --no-inline "$dump"
+  sf inl.noinl err --no-inline "$dump"
+  check "--no-inline: pprof -traces equals the folded output" \
+    cmp -s <(traces_as_folded inl.noinl.pb.gz) <(LC_ALL=C sort inl.noinl)
+
+  # Allocation counts (prof_accum) become two more sample types.
+  $CC -O2 -g -o accum "$SRC/src/accum.c" || { not_ok "compile accum.c"; finish; }
+  dump=$(profile "$WORK/ac" "lg_prof_sample:0,prof_accum:true" ./accum) || { not_ok "accum dump"; finish; }
+  sf ac.pb.gz err --format=pprof "$dump"
+  go tool pprof -raw ac.pb.gz >ac.raw 2>&1
+  check "sample types: alloc_objects, alloc_space, inuse_objects, inuse_space" \
+    grep -q -E '^alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes\[dflt\]$' ac.raw
+  local m
+  for m in alloc_space alloc_objects inuse_space inuse_objects; do
+    sf "ac.$m" err "--$m" "$dump"
+    check "$m: pprof -traces -sample_index=$m equals stackfold --$m" \
+      cmp -s <(traces_as_folded ac.pb.gz -sample_index=$m) <(LC_ALL=C sort "ac.$m")
+  done
+  sf acd.pb.gz err --format=pprof --alloc-space "$dump"
+  check "the chosen metric is the default sample type" grep -q 'alloc_space/bytes\[dflt\]' <(go tool pprof -raw acd.pb.gz 2>&1)
+
+  # C++ names (templates, operators, parameter lists) arrive unchanged.
+  $CXX -O2 -g -o cxx "$SRC/src/cxx_new.cpp" || { not_ok "compile cxx_new.cpp"; finish; }
+  dump=$(profile "$WORK/cx" "lg_prof_sample:0" ./cxx) || { not_ok "cxx dump"; finish; }
+  sf cxx.pb.gz err --format=pprof "$dump"
+  sf cxx.folded err "$dump"
+  check "C++: pprof -traces equals the folded output" \
+    cmp -s <(traces_as_folded cxx.pb.gz) <(LC_ALL=C sort cxx.folded)
+
+  # Many stacks, summed over two dumps: totals agree.
+  $CC -O2 -g -o many "$SRC/src/many_stacks.c" || { not_ok "compile many_stacks.c"; finish; }
+  dump=$(profile "$WORK/mn" "lg_prof_sample:0" ./many 11) || { not_ok "many dump"; finish; }
+  sf many.pb.gz err --format=pprof "$dump" "$dump"
+  sf many.folded err "$dump" "$dump"
+  check "two dumps, a thousand stacks: pprof -traces equals the folded output" \
+    cmp -s <(traces_as_folded many.pb.gz) <(LC_ALL=C sort many.folded)
+
+  "$SF" --format=pprof --inline-marker "$dump" >/dev/null 2>&1
+  check_eq "--inline-marker with pprof: usage error" "$?" 2
+  finish
+}
+
 case "$CASE" in
   seed) case_seed ;;
   static) case_static ;;
@@ -663,5 +1280,8 @@ case "$CASE" in
   fixtures) case_fixtures ;;
   inputs) case_inputs ;;
   jeprof) case_jeprof ;;
+  svg) case_svg ;;
+  dot) case_dot ;;
+  pprof) case_pprof ;;
   *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@
 
 #include <llvm/Support/Error.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,6 +34,8 @@ enum class FrameKey {
   kFullName,   // demangled name with parameter list (folded output)
   kShortName,  // name without return type and parameter list (text table)
   kLocation,   // name, module, file offset, file, line (JSON: one entry per code location)
+  kAddress,    // the dump's address and the frame's place in its inline chain (pprof: one
+               // Location per distinct address); stacks stay apart by address
 };
 
 struct FoldOptions {
@@ -56,18 +59,37 @@ struct FoldedFrame {
   std::string file;
   std::uint32_t line = 0;
   bool inlined = false;
+  // Filled with FrameKey::kAddress (and kept for the others where cheap):
+  std::optional<std::uint64_t> address;  // the return address as written in the dump
+  std::uint32_t depth = 0;               // place in that address's inline chain, 0 = innermost
+  std::int32_t mapping = -1;             // index into FoldedProfile::mappings, -1 when none
+  std::string raw_name;                  // the name before demangling (DWARF linkage or symbol)
+};
+
+// A mapped file that frames point into (pprof's Mapping).
+struct FoldedMapping {
+  std::uint64_t start = 0;
+  std::uint64_t limit = 0;   // exclusive
+  std::uint64_t offset = 0;  // file offset of start
+  std::string path;
+  std::string build_id;  // hex, "" when unknown
 };
 
 struct FoldedStack {
   std::vector<std::uint32_t> frames;  // indices into FoldedProfile::frames, root first
   double value = 0;                   // summed over the dumps
   double base = 0;                    // summed over the --base dumps
+  // Every metric, indexed by Metric, summed over the dumps and over the base dumps.
+  std::array<double, 4> metrics{};
+  std::array<double, 4> base_metrics{};
 };
 
 struct FoldedProfile {
   Metric metric = Metric::kInuseSpace;
   bool has_base = false;
+  bool has_alloc = false;  // some dump had allocation (prof_accum) counts
   std::vector<FoldedFrame> frames;
+  std::vector<FoldedMapping> mappings;
   std::vector<FoldedStack> stacks;  // sorted by their folded text (byte order)
 };
 
