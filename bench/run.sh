@@ -17,6 +17,8 @@
 # llvm-symbolizer), then N rounds; in each round every tool runs once, in the same order, as
 # a fresh process reading the addresses from a file on stdin and writing to /dev/null.
 set -euo pipefail
+# Nobody may fetch debug info over the network while timed (eu-addr2line and we both would).
+unset DEBUGINFOD_URLS
 export LC_ALL=C
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -8,6 +8,7 @@ packages=(
   libcapstone-dev librange-v3-dev catch2 zlib1g-dev libzstd-dev
   libjemalloc-dev libjemalloc2 elfutils binutils libc6-dbg
   chromium fonts-dejavu-core
+  libdebuginfod-dev debuginfod
   golang-go
   graphviz libxml2-utils
 )

@@ -64,6 +64,10 @@ Debug info:
       --debug-dir=DIR     also look for separate debug files in DIR (repeatable)
       --sysroot=DIR       prefix every path from the maps with DIR (another machine's files)
       --no-verify         use a mapped file even if its inode differs from the snapshot
+      --debuginfod=URL    when no debug file is found locally, fetch it by build-id from the
+                          debuginfod server URL (repeatable; several URLs may be given
+                          space-separated). Default: the servers in DEBUGINFOD_URLS
+      --no-debuginfod     never ask a debuginfod server, even with DEBUGINFOD_URLS set
 
   -h, --help              this text
   -V, --version           version
@@ -159,6 +163,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
                 (args.exe ? 1 : 0);
   if (sources == 0) return usage_error("say where addresses live: --maps, --pid, --dump or -e");
   if (sources > 1) return usage_error("--maps, --pid, --dump and -e exclude each other");
+  sym::cli::finish_symbolizer_options(args.symbolizer);
   // The GNU style demangles only with -C, and then in binutils' style: the library's
   // (LLVM-style) demangling would be thrown away.
   const bool gnu = args.style ? *args.style == sym::OutputStyle::kGnu : args.exe.has_value();

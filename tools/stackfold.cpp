@@ -58,6 +58,10 @@ Symbols:
       --sysroot=DIR       prefix every path from the maps with DIR (another machine's files)
       --debug-dir=DIR     also look for separate debug files in DIR (repeatable)
       --no-verify         use a mapped file even if its inode differs from the snapshot
+      --debuginfod=URL    when no debug file is found locally, fetch it by build-id from the
+                          debuginfod server URL (repeatable; several URLs may be given
+                          space-separated). Default: the servers in DEBUGINFOD_URLS
+      --no-debuginfod     never ask a debuginfod server, even with DEBUGINFOD_URLS set
 
 Frames:
       --keep-allocator    keep malloc/operator new/jemalloc-internal frames at the leaf
@@ -325,6 +329,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   // Every frame needs DWARF names and the whole inline chain; --no-inline is applied later so
   // that the physical function (not the innermost inlined one) is what remains.
   args.symbolizer.frames = sym::FrameOptions{true, true, true};
+  sym::cli::finish_symbolizer_options(args.symbolizer);
   return std::nullopt;
 }
 

@@ -132,7 +132,11 @@ void explain(std::string& out, const Symbolized& r, const Module* module,
     if (origin.source == DebugSource::kNone) {
       out += "none found (no DWARF in the file, no build-id or .gnu_debuglink match)";
     } else {
-      out += origin.path + " (found through " + std::string(describe(origin.source)) + ")";
+      out += origin.path + " (found through " + std::string(describe(origin.source));
+      if (origin.source == DebugSource::kDebuginfod) {
+        out += origin.url.empty() ? ", from its cache" : ", downloaded from " + origin.url;
+      }
+      out += ")";
     }
     if (!module->build_id().empty()) out += ", build-id " + module->build_id();
     out += "\n";

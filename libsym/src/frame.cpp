@@ -42,6 +42,7 @@ std::string_view describe(DebugSource source) {
     case DebugSource::kSelf: return "the file itself";
     case DebugSource::kBuildId: return "build-id";
     case DebugSource::kDebugLink: return ".gnu_debuglink";
+    case DebugSource::kDebuginfod: return "debuginfod";
   }
   return "unknown";
 }

@@ -1,5 +1,6 @@
 #include <libsym/module.h>
 
+#include "debuginfod.h"
 #include "symbol_table.h"
 
 #include <llvm/DebugInfo/DIContext.h>
@@ -234,9 +235,10 @@ std::vector<std::string> debug_roots(const DebugSearch& search) {
 }
 
 // A separate debug file is accepted only if it provably belongs to the module: same build-id, or
-// (without build-ids) the CRC recorded in .gnu_debuglink.
+// (without build-ids) the CRC recorded in .gnu_debuglink. `same_build_id`: only the build-id.
 std::optional<ElfFile> try_debug_file(const std::string& candidate, const ElfFacts& main,
-                                      const FileIdentity& main_identity, bool check_crc) {
+                                      const FileIdentity& main_identity, bool check_crc,
+                                      bool same_build_id = false) {
   if (!exists(candidate)) return std::nullopt;
   auto file = open_elf(candidate);
   if (!file) {
@@ -250,6 +252,9 @@ std::optional<ElfFile> try_debug_file(const std::string& candidate, const ElfFac
   auto facts = read_facts(file->buffer->getBuffer());
   if (!facts) {
     llvm::consumeError(facts.takeError());
+    return std::nullopt;
+  }
+  if (same_build_id && (main.build_id.empty() || main.build_id != facts->build_id)) {
     return std::nullopt;
   }
   if (!main.build_id.empty() && !facts->build_id.empty()) {
@@ -271,7 +276,7 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
       std::string candidate = root + "/.build-id/" + main.build_id.substr(0, 2) + "/" +
                               main.build_id.substr(2) + ".debug";
       if (auto f = try_debug_file(candidate, main, identity, false)) {
-        return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kBuildId, candidate}};
+        return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kBuildId, candidate, {}}};
       }
     }
   }
@@ -293,9 +298,31 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
     }
     for (const auto& candidate : candidates) {
       if (auto f = try_debug_file(candidate, main, identity, true)) {
-        return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kDebugLink, candidate}};
+        return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kDebugLink, candidate, {}}};
       }
     }
+  }
+  return std::nullopt;
+}
+
+// The debug file from debuginfod servers by build-id (debuginfod.h), checked like a local one.
+// The first failure of the process is added to `warning`.
+std::optional<std::pair<ElfFile, DebugInfoOrigin>> fetch_debug_file(const ElfFacts& main,
+                                                                   const FileIdentity& identity,
+                                                                   const DebugSearch& search,
+                                                                   std::string& warning) {
+  if (search.debuginfod_urls.empty() || main.build_id.empty()) return std::nullopt;
+  std::string error;
+  if (auto got = detail::debuginfod_fetch(search.debuginfod_urls, main.build_id, &error)) {
+    if (auto f = try_debug_file(got->path, main, identity, false, true)) {
+      return std::pair{std::move(*f),
+                       DebugInfoOrigin{DebugSource::kDebuginfod, got->path, got->url}};
+    }
+    error = "debuginfod: " + got->path + ", served for build-id " + main.build_id +
+            ", does not have that build-id; not used";
+  }
+  if (!error.empty() && detail::debuginfod_report_once()) {
+    warning += (warning.empty() ? "" : "; ") + error;
   }
   return std::nullopt;
 }
@@ -353,9 +380,11 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
                       : "section headers unreadable (" + impl->file.object_error +
                             "); only the program headers are used";
   if (facts->has_dwarf && impl->file.object != nullptr) {
-    impl->origin = {DebugSource::kSelf, impl->path};
+    impl->origin = {DebugSource::kSelf, impl->path, {}};
   } else if (search != nullptr && search->enabled) {
-    if (auto found = find_debug_file(impl->path, *facts, impl->file.identity, *search)) {
+    auto found = find_debug_file(impl->path, *facts, impl->file.identity, *search);
+    if (!found) found = fetch_debug_file(*facts, impl->file.identity, *search, impl->warning);
+    if (found) {
       impl->debug_file = std::move(found->first);
       impl->origin = std::move(found->second);
     }

@@ -64,7 +64,7 @@ std::string demangle(std::string_view name);
 std::string demangle_gnu(std::string_view name);
 
 // Where debug information came from.
-enum class DebugSource { kNone, kSelf, kBuildId, kDebugLink };
+enum class DebugSource { kNone, kSelf, kBuildId, kDebugLink, kDebuginfod };
 std::string_view describe(DebugSource source);
 
 }  // namespace sym

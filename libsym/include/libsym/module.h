@@ -32,6 +32,13 @@ struct DebugSearch {
   std::vector<std::string> debug_dirs;  // tried before the system directory
   std::string sysroot;                  // prefix for every absolute path (another machine's files)
   bool enabled = true;                  // false: only the file itself
+  // debuginfod servers (URLs) asked for a module's debug file by build-id when none is found
+  // locally, through libdebuginfod (loaded then) and its cache (DEBUGINFOD_CACHE_PATH), with
+  // DEBUGINFOD_TIMEOUT 5 s and DEBUGINFOD_RETRY_LIMIT 1 unless set. Empty: no client, no
+  // network. The library does not read DEBUGINFOD_URLS: the caller decides (the tools take
+  // --debuginfod, else the variable). The first failure of the process becomes the warning() of
+  // its module; after a failure other than "not found", the servers are not asked again.
+  std::vector<std::string> debuginfod_urls;
 };
 
 struct FrameOptions {
@@ -46,6 +53,7 @@ struct FrameOptions {
 struct DebugInfoOrigin {
   DebugSource source = DebugSource::kNone;
   std::string path;  // the file the DWARF came from
+  std::string url;   // kDebuginfod: where it was downloaded from; "" when it came from the cache
 };
 
 // The pure translation: the PT_LOAD segment holding a file offset, bounded by p_filesz.
