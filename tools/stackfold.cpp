@@ -363,23 +363,24 @@ class Run {
 
   void add(const std::string& path, bool is_base) {
     const std::string source = display_name(path);
-    auto text = sym::read_profile_file(path);
+    auto text = sym::open_profile_file(path);
     if (!text) {
       std::fprintf(stderr, "stackfold: %s\n", llvm::toString(text.takeError()).c_str());
       failed_ = true;
       return;
     }
+    // Streamed: the samples are folded as they are read, never all held at once.
     sym::Diagnostics diags;
-    auto profile = sym::parse_heap_profile(*text, &diags);
+    llvm::Error error = folder_.add_text(text->text(), text->mapped(),
+                                         args_.maps_file ? &maps_ : nullptr, source, is_base,
+                                         &diags);
     report(diags, source);
-    if (!profile) {
+    if (error) {
       // A bad first line was reported above with its number; other reasons (empty input) here.
-      std::string message = llvm::toString(profile.takeError());
+      std::string message = llvm::toString(std::move(error));
       if (diags.empty()) std::fprintf(stderr, "stackfold: %s: %s\n", source.c_str(), message.c_str());
       failed_ = true;
-      return;
     }
-    folder_.add(*profile, args_.maps_file ? &maps_ : nullptr, source, is_base);
   }
 
   void write() {

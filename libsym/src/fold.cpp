@@ -10,6 +10,7 @@
 #include <map>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace sym {
 
@@ -393,6 +394,8 @@ struct Folder::Impl {
       mapping_ids;
   bool has_base = false;
   bool has_alloc = false;
+  std::vector<const AddrInfo*> scratch_stack;  // fold_sample's buffers
+  std::vector<std::uint32_t> scratch_ids;
   std::uint32_t no_frames = UINT32_MAX;
 
   Impl(FoldOptions o, Symbolizer& s) : options(std::move(o)), symbolizer(s) {}
@@ -581,21 +584,28 @@ struct Folder::Impl {
     return v;
   }
 
-  void check_dump(const HeapProfile& p, const std::string& source) const {
-    if (metric_is_alloc(options.metric)) {
-      bool any = false;
-      for (const auto& s : p.samples) {
-        any = any || s.counts.alloc_objects != 0 || s.counts.alloc_bytes != 0;
-        for (const auto& t : s.threads) {
-          any = any || t.counts.alloc_objects != 0 || t.counts.alloc_bytes != 0;
-        }
-        if (any) break;
-      }
-      if (!any && !p.samples.empty()) {
-        warning(source + ": every allocation (accum) count is zero; " +
-                std::string(metric_name(options.metric)) +
-                " needs a program run with MALLOC_CONF=prof_accum:true");
-      }
+  // What one pass over a dump's samples learns for the warnings about the dump as a whole.
+  struct DumpFacts {
+    bool any_sample = false;
+    bool any_alloc = false;    // some allocation (accum) count is non-zero
+    bool thread_seen = false;  // --thread's uid appears in some counts line
+  };
+
+  void note(const StackSample& s, DumpFacts& f) const {
+    f.any_sample = true;
+    auto alloc = [](const CountsLine& c) { return c.alloc_objects != 0 || c.alloc_bytes != 0; };
+    f.any_alloc = f.any_alloc || alloc(s.counts);
+    for (const auto& t : s.threads) {
+      f.any_alloc = f.any_alloc || alloc(t.counts);
+      f.thread_seen = f.thread_seen || (options.thread && t.thread == *options.thread);
+    }
+  }
+
+  void check_dump(const HeapProfile& p, const DumpFacts& f, const std::string& source) const {
+    if (metric_is_alloc(options.metric) && !f.any_alloc && f.any_sample) {
+      warning(source + ": every allocation (accum) count is zero; " +
+              std::string(metric_name(options.metric)) +
+              " needs a program run with MALLOC_CONF=prof_accum:true");
     }
     if (options.thread) {
       if (p.format == ProfileFormat::kGperftools) {
@@ -603,47 +613,49 @@ struct Folder::Impl {
                 ": this profile format has no per-thread counts; --thread selects nothing");
         return;
       }
-      bool seen = std::any_of(p.threads.begin(), p.threads.end(),
-                              [&](const ThreadInfo& t) { return t.thread == *options.thread; });
-      for (const auto& s : p.samples) {
-        if (seen) break;
-        seen = std::any_of(s.threads.begin(), s.threads.end(),
-                           [&](const ThreadCounts& t) { return t.thread == *options.thread; });
-      }
+      const bool seen =
+          f.thread_seen || std::any_of(p.threads.begin(), p.threads.end(), [&](const ThreadInfo& t) {
+            return t.thread == *options.thread;
+          });
       if (!seen)
         warning(source + ": thread " + std::to_string(*options.thread) + " does not appear");
     }
   }
 
-  void add(const HeapProfile& p, const ProcessMap* maps, const std::string& source, bool is_base) {
-    check_dump(p, source);
+  // The maps a dump is symbolized with (--maps, else its own section, else none: raw addresses).
+  const ProcessMap* begin_dump(const HeapProfile& p, const ProcessMap* maps,
+                               const std::string& source, bool is_base) {
     const ProcessMap* map = maps != nullptr ? maps : p.has_maps ? &p.maps : nullptr;
     if (map == nullptr) {
       warning(source + ": no MAPPED_LIBRARIES section; frames are shown as raw return addresses");
     }
     if (is_base) has_base = true;
+    return map;
+  }
 
-    // Values first: samples worth nothing are not symbolized. pprof keeps every metric, so
-    // there a sample counts when any of them is non-zero.
-    const bool every_metric = options.key == FrameKey::kAddress;
-    std::vector<std::array<double, 4>> values(p.samples.size());
-    std::vector<std::uint64_t> pcs;
-    for (std::size_t i = 0; i < p.samples.size(); ++i) {
-      auto& v = values[i];
-      if (every_metric) {
-        for (Metric m : kMetrics) v[metric_index(m)] = sample_value(p.samples[i], p, m);
-      } else {
-        v[metric_index(options.metric)] = sample_value(p.samples[i], p, options.metric);
-      }
-      if (v == std::array<double, 4>{}) continue;
-      if (v[metric_index(Metric::kAllocSpace)] != 0 || v[metric_index(Metric::kAllocObjects)] != 0)
-        has_alloc = true;
-      for (AbsAddr pc : p.samples[i].pcs) pcs.push_back(pc.value());
+  // A sample's values: the chosen metric, or every metric for pprof. All zero: the sample is
+  // neither symbolized nor folded.
+  using SampleValues = std::array<double, 4>;
+  SampleValues values_of(const StackSample& s, const HeapProfile& p) const {
+    SampleValues v{};
+    if (options.key == FrameKey::kAddress) {
+      for (Metric m : kMetrics) v[metric_index(m)] = sample_value(s, p, m);
+    } else {
+      v[metric_index(options.metric)] = sample_value(s, p, options.metric);
     }
-    std::sort(pcs.begin(), pcs.end());
-    pcs.erase(std::unique(pcs.begin(), pcs.end()), pcs.end());
+    return v;
+  }
 
-    // Every distinct address symbolized once, its frames interned once.
+  // The distinct addresses of one dump, symbolized in one batch and described once.
+  struct DumpAddresses {
+    std::vector<AddrInfo> infos;
+    std::unordered_map<std::uint64_t, std::uint32_t> index;
+  };
+
+  DumpAddresses describe_all(const std::unordered_set<std::uint64_t>& distinct,
+                             const ProcessMap* map) {
+    std::vector<std::uint64_t> pcs(distinct.begin(), distinct.end());
+    std::sort(pcs.begin(), pcs.end());  // the symbolizer's order, and a deterministic one
     std::vector<Symbolized> symbolized;
     if (map != nullptr && !pcs.empty()) {
       std::vector<AbsAddr> addrs;
@@ -651,30 +663,79 @@ struct Folder::Impl {
       for (auto pc : pcs) addrs.emplace_back(pc);
       symbolized = symbolizer.symbolize(*map, addrs, Adjust::kReturnAddress);
     }
-    std::vector<AddrInfo> infos;
-    infos.reserve(pcs.size());
-    std::unordered_map<std::uint64_t, std::uint32_t> index;
-    index.reserve(pcs.size());
+    DumpAddresses out;
+    out.infos.reserve(pcs.size());
+    out.index.reserve(pcs.size());
     for (std::size_t i = 0; i < pcs.size(); ++i) {
-      infos.push_back(describe_address(pcs[i], symbolized.empty() ? nullptr : &symbolized[i]));
-      index.emplace(pcs[i], static_cast<std::uint32_t>(i));
+      out.infos.push_back(describe_address(pcs[i], symbolized.empty() ? nullptr : &symbolized[i]));
+      out.index.emplace(pcs[i], static_cast<std::uint32_t>(i));
     }
+    return out;
+  }
 
-    std::vector<const AddrInfo*> stack;
-    std::vector<std::uint32_t> ids;
-    for (std::size_t i = 0; i < p.samples.size(); ++i) {
-      if (values[i] == std::array<double, 4>{}) continue;
-      stack.clear();
-      for (AbsAddr pc : p.samples[i].pcs) stack.push_back(&infos[index.at(pc.value())]);
-      fold_one(stack, ids);
-      if (ids.empty()) continue;  // --focus did not match
-      auto it = stacks.find(ids);
-      if (it == stacks.end()) it = stacks.emplace(ids, Values{}).first;
-      Values& sum = it->second;
-      (is_base ? sum.base : sum.value) += values[i][metric_index(options.metric)];
-      auto& all = is_base ? sum.base_metrics : sum.metrics;
-      for (std::size_t m = 0; m < all.size(); ++m) all[m] += values[i][m];
+  // Folds one sample whose addresses are all in `addrs`.
+  void fold_sample(const StackSample& s, const SampleValues& v, const DumpAddresses& addrs,
+                   bool is_base) {
+    scratch_stack.clear();
+    for (AbsAddr pc : s.pcs) scratch_stack.push_back(&addrs.infos[addrs.index.at(pc.value())]);
+    fold_one(scratch_stack, scratch_ids);
+    if (scratch_ids.empty()) return;  // --focus did not match
+    auto it = stacks.find(scratch_ids);
+    if (it == stacks.end()) it = stacks.emplace(scratch_ids, Values{}).first;
+    Values& sum = it->second;
+    (is_base ? sum.base : sum.value) += v[metric_index(options.metric)];
+    if (v[metric_index(Metric::kAllocSpace)] != 0 || v[metric_index(Metric::kAllocObjects)] != 0)
+      has_alloc = true;
+    auto& all = is_base ? sum.base_metrics : sum.metrics;
+    for (std::size_t m = 0; m < all.size(); ++m) all[m] += v[m];
+  }
+
+  void add(const HeapProfile& p, const ProcessMap* maps, const std::string& source, bool is_base) {
+    DumpFacts facts;
+    std::unordered_set<std::uint64_t> distinct;
+    for (const auto& s : p.samples) {
+      note(s, facts);
+      if (values_of(s, p) == SampleValues{}) continue;
+      for (AbsAddr pc : s.pcs) distinct.insert(pc.value());
     }
+    check_dump(p, facts, source);
+    const ProcessMap* map = begin_dump(p, maps, source, is_base);
+    const DumpAddresses addrs = describe_all(distinct, map);
+    for (const auto& s : p.samples) {
+      const SampleValues v = values_of(s, p);
+      if (v != SampleValues{}) fold_sample(s, v, addrs, is_base);
+    }
+  }
+
+  // Two streaming passes over the text: the first collects the distinct addresses (the maps
+  // section comes last in a dump), the second folds every sample as it is read.
+  llvm::Error add_text(std::string_view text, bool mapped, const ProcessMap* maps,
+                       const std::string& source, bool is_base, Diagnostics* diags) {
+    const ParseOptions parse{mapped};
+    DumpFacts facts;
+    std::unordered_set<std::uint64_t> distinct;
+    auto header = parse_heap_profile(
+        text, diags,
+        [&](StackSample&& s, const HeapProfile& h) {
+          note(s, facts);
+          if (values_of(s, h) == SampleValues{}) return;
+          for (AbsAddr pc : s.pcs) distinct.insert(pc.value());
+        },
+        parse);
+    if (!header) return header.takeError();
+    check_dump(*header, facts, source);
+    const ProcessMap* map = begin_dump(*header, maps, source, is_base);
+    const DumpAddresses addrs = describe_all(distinct, map);
+    distinct = {};
+    auto second = parse_heap_profile(
+        text, nullptr,
+        [&](StackSample&& s, const HeapProfile& h) {
+          const SampleValues v = values_of(s, h);
+          if (v != SampleValues{}) fold_sample(s, v, addrs, is_base);
+        },
+        parse);
+    if (!second) return second.takeError();
+    return llvm::Error::success();
   }
 
   // The frame ids of one stack, root first, after the allocator cut, --focus and --drop. Empty
@@ -730,6 +791,11 @@ void Folder::on_warning(std::function<void(const std::string&)> handler) {
 void Folder::add(const HeapProfile& profile, const ProcessMap* maps, const std::string& source,
                  bool is_base) {
   impl_->add(profile, maps, source, is_base);
+}
+
+llvm::Error Folder::add_text(std::string_view text, bool mapped, const ProcessMap* maps,
+                             const std::string& source, bool is_base, Diagnostics* diags) {
+  return impl_->add_text(text, mapped, maps, source, is_base, diags);
 }
 
 FoldedProfile Folder::result() const {

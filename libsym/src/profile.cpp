@@ -1,5 +1,8 @@
 #include <libsym/profile.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cmath>
 
 namespace sym {
@@ -85,6 +88,12 @@ bool read_frames(LineReader& r, std::vector<AbsAddr>& pcs, std::string* bad) {
 struct Lines {
   std::string_view text;
   std::size_t number = 0;
+  // With a read-only file mapping as `text`: the pages already read are given back to the
+  // kernel every kReleaseBytes, so a large dump does not stay resident.
+  bool release = false;
+  const char* released = nullptr;  // everything before this was released
+  static constexpr std::size_t kReleaseBytes = 32U << 20;
+
   bool next(std::string_view& line) {
     if (text.empty()) return false;
     auto nl = text.find('\n');
@@ -92,8 +101,26 @@ struct Lines {
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     ++number;
+    if (release) release_read_pages();
     return true;
   }
+
+  // Drops the whole pages before the current line (the line itself may still be in use).
+  void release_read_pages() {
+    if (released == nullptr) released = line_start();
+    const char* upto = line_start();
+    if (static_cast<std::size_t>(upto - released) < kReleaseBytes) return;
+    static const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+    const auto first = (reinterpret_cast<std::uintptr_t>(released) + page - 1) & ~(page - 1);
+    const auto last = (reinterpret_cast<std::uintptr_t>(upto) - 64 * 1024) & ~(page - 1);
+    if (last > first) {
+      // MADV_DONTNEED on a private read-only file mapping: the pages are read again from the
+      // page cache if ever touched. Failure only means they stay resident.
+      (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    }
+    released = upto;
+  }
+  [[nodiscard]] const char* line_start() const { return text.data(); }
 };
 
 bool is_maps_header(std::string_view line) {
@@ -139,33 +166,43 @@ void finish_maps(HeapProfile& p, Lines& lines, Diagnostics* diags) {
   lines.text = {};
 }
 
-void parse_jemalloc(Lines& lines, HeapProfile& p, Diagnostics* diags) {
+void parse_jemalloc(Lines& lines, HeapProfile& p, Diagnostics* diags, const SampleSink& sink) {
   auto report = [&](std::string_view line, std::string message) {
     if (diags != nullptr) diags->push_back({lines.number, std::string(line), std::move(message)});
   };
-  StackSample* current = nullptr;  // the record whose thread lines we are reading
+  // The record whose thread lines we are reading; handed on when the next one starts.
+  StackSample record;
+  StackSample* current = nullptr;
+  bool any_record = false;
+  auto flush = [&] {
+    if (current != nullptr) sink(std::move(record), p);
+    current = nullptr;
+  };
   bool header_totals = false;
   std::string_view line;
   while (lines.next(line)) {
     if (line.empty()) continue;
     if (is_maps_header(line)) {
+      flush();
       finish_maps(p, lines, diags);
       break;
     }
     LineReader r(line);
     if (line.front() == '@') {
+      flush();
       r.literal("@");
-      StackSample s;
-      s.line_number = lines.number;
+      any_record = true;
+      record.pcs.clear();
+      record.counts = {};
+      record.threads.clear();
+      record.line_number = lines.number;
       std::string bad;
-      if (!read_frames(r, s.pcs, &bad)) {
+      if (!read_frames(r, record.pcs, &bad)) {
         report(line, "expected hexadecimal return addresses after '@', got '" +
                          quote_line(bad, 40) + "'");
-        current = nullptr;
         continue;
       }
-      p.samples.push_back(std::move(s));
-      current = &p.samples.back();
+      current = &record;
       header_totals = false;
       continue;
     }
@@ -185,10 +222,10 @@ void parse_jemalloc(Lines& lines, HeapProfile& p, Diagnostics* diags) {
       report(line, "expected counts 'OBJECTS: BYTES [OBJECTS: BYTES]'");
       continue;
     }
-    if (current == nullptr && p.samples.empty() && !header_totals && star) {
+    if (current == nullptr && !any_record && !header_totals && star) {
       p.totals = *counts;
       header_totals = true;
-    } else if (current == nullptr && p.samples.empty() && thread) {
+    } else if (current == nullptr && !any_record && thread) {
       // Header thread lines may carry the thread's name (any text, spaces included).
       std::string_view name = r.rest();
       while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
@@ -210,9 +247,10 @@ void parse_jemalloc(Lines& lines, HeapProfile& p, Diagnostics* diags) {
       report(line, "counts line outside of a record");
     }
   }
+  flush();
 }
 
-void parse_gperftools(Lines& lines, HeapProfile& p, Diagnostics* diags) {
+void parse_gperftools(Lines& lines, HeapProfile& p, Diagnostics* diags, const SampleSink& sink) {
   std::string_view line;
   while (lines.next(line)) {
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
@@ -241,7 +279,7 @@ void parse_gperftools(Lines& lines, HeapProfile& p, Diagnostics* diags) {
       continue;
     }
     s.counts = *counts;
-    p.samples.push_back(std::move(s));
+    sink(std::move(s), p);
   }
 }
 
@@ -257,7 +295,18 @@ std::optional<MapsSection> find_maps_section(std::string_view text) {
 }
 
 llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostics* diags) {
+  std::vector<StackSample> samples;
+  auto profile = parse_heap_profile(
+      text, diags, [&](StackSample&& s, const HeapProfile&) { samples.push_back(std::move(s)); });
+  if (profile) profile->samples = std::move(samples);
+  return profile;
+}
+
+llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostics* diags,
+                                               const SampleSink& sink,
+                                               const ParseOptions& options) {
   Lines lines{text};
+  lines.release = options.release_read_pages;
   std::string_view first;
   if (!lines.next(first)) {
     return llvm::createStringError(std::errc::invalid_argument, "empty input, no heap profile");
@@ -299,9 +348,9 @@ llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostic
     p.period = 1;
   }
   if (p.format == ProfileFormat::kJemallocV2) {
-    parse_jemalloc(lines, p, diags);
+    parse_jemalloc(lines, p, diags, sink);
   } else {
-    parse_gperftools(lines, p, diags);
+    parse_gperftools(lines, p, diags, sink);
   }
   return p;
 }

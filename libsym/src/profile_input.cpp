@@ -102,6 +102,38 @@ llvm::Expected<std::string> gunzip(std::string_view data, std::uint64_t max_byte
   return out;
 }
 
+std::string_view ProfileText::mapped_view() const {
+  return {mapped_->getBufferStart(), mapped_->getBufferSize()};
+}
+
+llvm::Expected<ProfileText> open_profile_file(const std::string& path, std::uint64_t max_bytes) {
+  ProfileText out;
+  if (path != "-") {
+    auto file = map_regular_file(path);
+    if (!file) return file.takeError();
+    if (file->buffer->getBufferSize() > max_bytes) {
+      return file_error(path, "larger than " + std::to_string(max_bytes >> 20) + " MiB");
+    }
+    const std::string_view data = file->buffer->getBuffer();
+    if (!is_gzip(data)) {
+      if (file->buffer->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap) {
+        out.mapped_ = std::move(file->buffer);
+      } else {
+        out.owned_.assign(data);  // small files are read, not mapped
+      }
+      return out;
+    }
+    auto text = gunzip(data, max_bytes);
+    if (!text) return file_error(path, llvm::toString(text.takeError()));
+    out.owned_ = std::move(*text);
+    return out;
+  }
+  auto text = read_profile_file(path, max_bytes);
+  if (!text) return text.takeError();
+  out.owned_ = std::move(*text);
+  return out;
+}
+
 llvm::Expected<std::string> read_profile_file(const std::string& path, std::uint64_t max_bytes) {
   auto data = path == "-" ? read_stdin(max_bytes) : read_text_file(path, max_bytes);
   if (!data) return data.takeError();

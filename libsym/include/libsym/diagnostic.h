@@ -14,6 +14,7 @@ struct Diagnostic {
 
   // "SOURCE:LINE: MESSAGE: 'TEXT'" (the parts that are known).
   [[nodiscard]] std::string format(const std::string& source) const;
+  bool operator==(const Diagnostic&) const = default;
 };
 
 using Diagnostics = std::vector<Diagnostic>;

@@ -110,6 +110,14 @@ class Folder {
   void add(const HeapProfile& profile, const ProcessMap* maps, const std::string& source,
            bool is_base = false);
 
+  // Parses and adds one dump's text without keeping its samples: a first pass collects the
+  // distinct addresses and the maps section (it comes last), a second folds each record as it
+  // is read, so memory grows with the distinct addresses and folded stacks, not with the dump.
+  // `text` may be a file mapping (ProfileText::mapped()): its pages are released behind the
+  // parser. Line problems go to `diags`; an input that is no heap profile is an error.
+  llvm::Error add_text(std::string_view text, bool mapped, const ProcessMap* maps,
+                       const std::string& source, bool is_base, Diagnostics* diags);
+
   // The folded result (stacks whose rounded values are all zero are left out).
   [[nodiscard]] FoldedProfile result() const;
 

@@ -7,8 +7,11 @@
 #include <libsym/mapping.h>
 
 #include <llvm/Support/Error.h>
+#include <llvm/Support/MemoryBuffer.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +69,22 @@ struct HeapProfile {
   ProcessMap maps;
 };
 
+// A profile's text: a regular uncompressed file is mapped (read as the parser goes, its pages
+// released behind it); gzip input and standard input are read (and decompressed) into memory.
+class ProfileText {
+ public:
+  [[nodiscard]] std::string_view text() const { return mapped_ ? mapped_view() : owned_; }
+  [[nodiscard]] bool mapped() const { return mapped_ != nullptr; }
+
+ private:
+  friend llvm::Expected<ProfileText> open_profile_file(const std::string&, std::uint64_t);
+  [[nodiscard]] std::string_view mapped_view() const;
+  std::shared_ptr<llvm::MemoryBuffer> mapped_;
+  std::string owned_;
+};
+llvm::Expected<ProfileText> open_profile_file(const std::string& path,
+                                              std::uint64_t max_bytes = kMaxProfileBytes);
+
 // The whole content of a heap profile: a regular file, or standard input for "-". Input that
 // starts with the gzip magic (1f 8b) is decompressed (several members are concatenated). Both
 // the raw and the decompressed size are bounded by max_bytes.
@@ -87,6 +106,19 @@ std::optional<MapsSection> find_maps_section(std::string_view text);
 // (the line is skipped and the rest still parsed). An input that is no heap profile at all is an
 // error; when that is because of its first line, diags also has that line (number 1).
 llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostics* diags);
+
+// The streaming form: every complete record goes to `sink` in file order, with the profile's
+// header as read so far (format, sampling, period, threads), instead of into
+// HeapProfile::samples (which stays empty), so memory does not grow with the dump.
+using SampleSink = std::function<void(StackSample&&, const HeapProfile& header)>;
+struct ParseOptions {
+  // `text` is a read-only file mapping (ProfileText::mapped): pages already parsed are handed
+  // back to the kernel as the parser goes. Never set for text in ordinary memory.
+  bool release_read_pages = false;
+};
+llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostics* diags,
+                                               const SampleSink& sink,
+                                               const ParseOptions& options = {});
 
 // True values for one counts line: objects and bytes multiplied by the sampling correction.
 struct Estimate {
