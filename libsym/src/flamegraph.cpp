@@ -296,8 +296,12 @@ Tree build_tree(const FoldedProfile& profile) {
     if (less(stacks[i], stacks[i - 1])) {
       order.resize(stacks.size());
       for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<std::uint32_t>(k);
-      std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return less(stacks[a], stacks[b]);
+      // Equal stacks keep their input order (std::sort with the index as the last key: the
+      // deterministic result of a stable sort without libstdc++'s deprecated temporary buffer).
+      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        if (less(stacks[a], stacks[b])) return true;
+        if (less(stacks[b], stacks[a])) return false;
+        return a < b;
       });
       break;
     }
