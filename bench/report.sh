@@ -185,5 +185,15 @@ if awk -F'\t' 'NR > 1 && $3 > 0 && $6 != "0" { found = 1 } END { exit !found }' 
   awk -F'\t' 'NR > 1 && $3 > 0 && $6 != "0" { printf "- %s %s run %s: %s\n", $1, $2, $3, $6 }' "$res/times.tsv"
   echo
 fi
+if [[ -f $res/scaling.md ]]; then
+  echo "### Scaling"
+  echo
+  echo "stackfold on the gdb dump with its records repeated (same stacks, values multiplied; the"
+  echo "largest about 1 GB), mapresolve on libc with inline frames. A last column near 1× or below"
+  echo "means linear or better; peak RSS staying flat means bounded memory."
+  echo
+  cat "$res/scaling.md"
+  echo
+fi
 echo "Raw data: \`$rel\` (times.tsv: every run; agree.tsv; out/*.diff: the first"
 echo "disagreements of each tool and case)."

@@ -266,6 +266,15 @@ for d in "${dumps[@]}"; do
   rm -f "$res/out/fold-$d.cat-files"
 done
 
+# ---------------------------------------------------------------------------------------
+# 5b. Scaling: a dump repeated up to ~1 GB, up to a million addresses (bench/scaling.sh)
+# ---------------------------------------------------------------------------------------
+if [[ $quick != 1 ]]; then
+  log "scaling: stackfold up to ~1 GB of dump, mapresolve up to 1 000 000 addresses"
+  RUNONE=$runone bash "$bench/scaling.sh" "$stackfold" "$mapresolve" "$inputs/dumps/gdb.heap" \
+    "$libc" "$inputs/addrs/libc-rand-100000" "$res"
+fi
+
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$res/meta.txt"
 echo "elapsed_s=$(( $(date +%s) - t_start ))" >> "$res/meta.txt"
 
