@@ -182,7 +182,7 @@ check "non-ELF -e: says why" grep -q "not a valid ELF\|not an ELF" "$tmp/err"
 printf 'garbage line\n%s\n' "$(head -1 "$tmp/maps")" > "$tmp/badmaps"
 "$M" --maps "$tmp/badmaps" 0x1 > /dev/null 2> "$tmp/err"; check "malformed maps: exit 1" test $? = 1
 check "malformed maps: file and line" grep -q "badmaps:1: malformed maps line" "$tmp/err"
-"$M" --help | grep -q -- "--output=STYLE"; check "help" test $? = 0
+"$M" --help > "$tmp/help"; grep -q -- "--output=STYLE" "$tmp/help"; check "help" test $? = 0
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
