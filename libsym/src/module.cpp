@@ -1,6 +1,7 @@
 #include <libsym/module.h>
 
 #include "debuginfod.h"
+#include "dwarf_frames.h"
 #include "symbol_table.h"
 
 #include <llvm/DebugInfo/DIContext.h>
@@ -58,9 +59,10 @@ struct Module::Impl {
   struct UnitFacts {
     bool cxx = false;
     llvm::DWARFAddressRangesVector ranges;
+    detail::UnitCache cache;  // line table, file names, function index (dwarf_frames.h)
   };
   mutable std::unordered_map<const llvm::DWARFUnit*, UnitFacts> units;
-  const UnitFacts& unit_facts(llvm::DWARFUnit& unit) const;
+  UnitFacts& unit_facts(llvm::DWARFUnit& unit) const;
 
   [[nodiscard]] bool is_code(std::uint64_t vaddr) const {
     for (const auto& [start, end] : code_ranges) {
@@ -421,10 +423,6 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
   return impl;
 }
 
-std::string_view valid(const std::string& s) {
-  return s == llvm::DILineInfo::BadString ? std::string_view{} : std::string_view{s};
-}
-
 }  // namespace
 
 namespace {
@@ -480,7 +478,7 @@ std::string demangle_gnu(std::string_view name) {
   return demangle(name);
 }
 
-const Module::Impl::UnitFacts& Module::Impl::unit_facts(llvm::DWARFUnit& unit) const {
+Module::Impl::UnitFacts& Module::Impl::unit_facts(llvm::DWARFUnit& unit) const {
   auto [it, fresh] = units.try_emplace(&unit);
   if (fresh) {
     const llvm::DWARFDie die = unit.getUnitDIE();
@@ -581,25 +579,12 @@ Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const
   if (ctx != nullptr) {
     // LLVM's lookup functions are not const, but they only fill caches.
     auto* dwarf = const_cast<llvm::DWARFContext*>(ctx);
-    llvm::DILineInfoSpecifier spec(
-        llvm::DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath,
-        llvm::DILineInfoSpecifier::FunctionNameKind::LinkageName);
-    obj::SectionedAddress where{vaddr.value(), obj::SectionedAddress::UndefSection};
-    auto add = [&](const llvm::DILineInfo& info) {
-      Frame f;
-      f.raw_name = valid(info.FunctionName);
-      f.file = valid(info.FileName);
-      f.line = info.Line;
-      f.column = info.Column;
-      f.discriminator = info.Discriminator;
-      frames.push_back(std::move(f));
-    };
     // A range around vaddr that starts outside the code is dead code whose addresses the linker
     // tombstoned (to 0 with GNU ld --gc-sections): it may cover live code (.init, .plt). The
     // compile unit's range list has that range as well as its functions do; it is read once per
     // unit. (Not getDIEsForAddress, which walks the DIE tree for every address.)
     llvm::DWARFCompileUnit* unit = dwarf->getCompileUnitForCodeAddress(vaddr.value());
-    const Impl::UnitFacts* facts = unit != nullptr ? &impl_->unit_facts(*unit) : nullptr;
+    Impl::UnitFacts* facts = unit != nullptr ? &impl_->unit_facts(*unit) : nullptr;
     cxx_unit = facts != nullptr && facts->cxx;
     // Live code may be covered by a dead range too (the dead one starts at 0): only an address
     // that no range starting in code covers is tombstoned.
@@ -616,13 +601,11 @@ Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const
     };
     if (tombstoned()) {
       // Fall through to the symbol table.
-    } else if (options.inlines) {
-      llvm::DIInliningInfo chain = dwarf->getInliningInfoForAddress(where, spec);
-      for (std::uint32_t i = 0; i < chain.getNumberOfFrames(); ++i) add(chain.getFrame(i));
+    } else if (facts != nullptr) {
+      // What getInliningInfoForAddress / getLineInfoForAddress would answer, from a lazy index of
+      // the unit's functions and file names and DIE facts read once (dwarf_frames.h).
+      detail::dwarf_frames(*dwarf, *unit, facts->cache, vaddr.value(), options.inlines, frames);
       for (std::size_t i = 0; i + 1 < frames.size(); ++i) frames[i].inlined = true;
-    } else {
-      llvm::DILineInfo info = dwarf->getLineInfoForAddress(where, spec);
-      if (valid(info.FileName).size() != 0 || valid(info.FunctionName).size() != 0) add(info);
     }
   }
   // In C++, a DWARF name that is not a mangled linkage name is a short one ("main" for the cold

@@ -14,6 +14,9 @@ bool is_marker(std::string_view name) {
   static constexpr std::array<std::string_view, 10> kMarkers = {
       "_etext", "etext", "__etext", "_end", "_edata", "__bss_start", "__ehdr_start",
       "__executable_start", "__GNU_EH_FRAME_HDR", "_init_array_start"};
+  // Every marker starts with '_' or 'e' and is 4 to 18 bytes long: most names are out after
+  // two comparisons (this runs for every symbol).
+  if (name.size() < 4 || name.size() > 18 || (name[0] != '_' && name[0] != 'e')) return false;
   return std::find(kMarkers.begin(), kMarkers.end(), name) != kMarkers.end();
 }
 
@@ -76,6 +79,10 @@ void SymbolTable::add_from(const obj::ELFFile<ELFT>& elf) {
   for (const auto& table : *sections) {
     if (table.sh_type != llvm::ELF::SHT_SYMTAB && table.sh_type != llvm::ELF::SHT_DYNSYM) continue;
     const int table_rank = table.sh_type == llvm::ELF::SHT_SYMTAB ? 1 : 0;
+    // Room for every entry, as far as the file can hold them (the header may lie).
+    if (table.sh_size <= elf.getBufSize()) {
+      symbols_.reserve(symbols_.size() + table.sh_size / sizeof(typename ELFT::Sym));
+    }
     std::string_view file;  // the last STT_FILE seen in .symtab order
     read_symbols(reader, table, [&](const typename ELFT::Sym& sym, std::string_view name) {
       const std::uint8_t type = sym.getType();
@@ -202,6 +209,38 @@ void SymbolTable::add_plt_entries(const obj::ELFObjectFileBase& o) {
   with_elf(o, [&](const auto& elf) { add_plt_from(elf); });
 }
 
+namespace {
+
+struct AddrKey {
+  std::uint64_t addr;
+  std::uint32_t index;
+};
+
+// Stable LSD radix sort by address, a byte per pass; passes over a byte that all addresses
+// share are skipped (most of them: code addresses of one file span a few MiB).
+void radix_sort(std::vector<AddrKey>& keys) {
+  if (keys.size() < 2) return;
+  std::array<std::array<std::uint32_t, 256>, 8> counts{};
+  for (const AddrKey& k : keys) {
+    for (unsigned d = 0; d < 8; ++d) ++counts[d][(k.addr >> (8 * d)) & 0xff];
+  }
+  std::vector<AddrKey> other(keys.size());
+  for (unsigned d = 0; d < 8; ++d) {
+    auto& count = counts[d];
+    if (count[(keys[0].addr >> (8 * d)) & 0xff] == keys.size()) continue;
+    std::uint32_t sum = 0;
+    for (auto& c : count) {
+      const std::uint32_t n = c;
+      c = sum;
+      sum += n;
+    }
+    for (const AddrKey& k : keys) other[count[(k.addr >> (8 * d)) & 0xff]++] = k;
+    keys.swap(other);
+  }
+}
+
+}  // namespace
+
 void SymbolTable::finish() {
   // Names of synthesized symbols are stored once all are known (the vector no longer moves).
   std::size_t owned = 0;
@@ -210,17 +249,53 @@ void SymbolTable::finish() {
   }
   // By address; at one address the preferred name first: sized over unsized, functions over
   // labels, global over weak over local, .symtab over .dynsym, then the shorter name (fewer
-  // internal prefixes like __GI_), then alphabetical for determinism.
-  std::sort(symbols_.begin(), symbols_.end(), [](const Symbol& a, const Symbol& b) {
+  // internal prefixes like __GI_), then alphabetical for determinism. Only the first symbol of
+  // each address is kept.
+  //
+  // The 64-byte symbols are not sorted: 16-byte keys (address, index) are, by address alone
+  // with a radix sort (libLLVM has some 40 000 symbols, and a comparison sort spent most of
+  // finish() in the comparator), then the best symbol of each address is picked and copied
+  // once. Two symbols that tie on every criterion and still differ (the STT_FILE of two folded
+  // static functions) leave the choice to std::sort, exactly as before.
+  const auto before = [](const Symbol& a, const Symbol& b) {
     if (a.addr != b.addr) return a.addr < b.addr;
     if (a.rank != b.rank) return a.rank > b.rank;
     if (a.size != b.size) return a.size > b.size;
     if (a.name.size() != b.name.size()) return a.name.size() < b.name.size();
     return a.name < b.name;
-  });
-  symbols_.erase(std::unique(symbols_.begin(), symbols_.end(),
-                             [](const Symbol& a, const Symbol& b) { return a.addr == b.addr; }),
-                 symbols_.end());
+  };
+  std::vector<AddrKey> keys(symbols_.size());
+  for (std::uint32_t i = 0; i < keys.size(); ++i) keys[i] = {symbols_[i].addr, i};
+  radix_sort(keys);
+  std::vector<std::uint32_t> best;  // per address, the index of the preferred symbol
+  bool undecided = false;
+  for (std::size_t i = 0; i < keys.size() && !undecided; ++i) {
+    const Symbol& s = symbols_[keys[i].index];
+    if (i == 0 || keys[i].addr != keys[i - 1].addr) {
+      best.push_back(keys[i].index);
+      continue;
+    }
+    const Symbol& b = symbols_[best.back()];
+    if (before(s, b)) {
+      best.back() = keys[i].index;
+    } else if (!before(b, s) && (s.file != b.file || s.section_end != b.section_end)) {
+      undecided = true;
+    }
+  }
+  if (undecided) {  // the symbols' own order, as std::sort saw it before
+    for (std::uint32_t i = 0; i < keys.size(); ++i) keys[i] = {symbols_[i].addr, i};
+    std::sort(keys.begin(), keys.end(), [&](const AddrKey& a, const AddrKey& b) {
+      return before(symbols_[a.index], symbols_[b.index]);
+    });
+    best.clear();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (i == 0 || keys[i].addr != keys[i - 1].addr) best.push_back(keys[i].index);
+    }
+  }
+  std::vector<Symbol> kept;
+  kept.reserve(best.size());
+  for (std::uint32_t index : best) kept.push_back(symbols_[index]);
+  symbols_ = std::move(kept);
   // Link each symbol to the innermost sized symbol that encloses its address, so that a lookup
   // past the end of a small or unsized symbol can fall back to the function around it.
   std::vector<std::uint32_t> open;

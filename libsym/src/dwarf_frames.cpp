@@ -1,0 +1,145 @@
+#include "dwarf_frames.h"
+
+#include <llvm/DebugInfo/DIContext.h>
+#include <llvm/DebugInfo/DWARF/DWARFContext.h>
+#include <llvm/DebugInfo/DWARF/DWARFDie.h>
+#include <llvm/DebugInfo/DWARF/DWARFUnit.h>
+
+#include <llvm/ADT/SmallVector.h>
+
+#include <cstring>
+
+namespace sym::detail {
+
+namespace {
+
+using FileLineInfoKind = llvm::DILineInfoSpecifier::FileLineInfoKind;
+
+// DILineInfo's placeholder for "unknown", which Module::lookup turns into "".
+bool is_bad(const char* s) { return std::strcmp(s, llvm::DILineInfo::BadString) == 0; }
+bool is_bad(const std::string& s) { return s == llvm::DILineInfo::BadString; }
+
+void set_name(Frame& f, const char* name) {
+  if (name != nullptr && !is_bad(name)) f.raw_name = name;
+}
+
+void set_file(Frame& f, const std::string* file) {
+  if (file != nullptr && !is_bad(*file)) f.file = *file;
+}
+
+// LineTable::getFileLineInfoForAddress: file, line, column and discriminator of the row that
+// holds the address; nothing unless the row's file has a name.
+bool fill_from_row(const llvm::DWARFDebugLine::LineTable& table, llvm::DWARFUnit& unit,
+                   UnitLines& lines, std::uint64_t address, Frame& f) {
+  const std::uint32_t index = table.lookupAddress(
+      {address, llvm::object::SectionedAddress::UndefSection});
+  if (index == table.UnknownRowIndex) return false;
+  const llvm::DWARFDebugLine::Row& row = table.Rows[index];
+  const std::string* file = lines.file(unit, row.File);
+  if (file == nullptr) return false;
+  set_file(f, file);
+  f.line = row.Line;
+  f.column = row.Column;
+  f.discriminator = row.Discriminator;
+  return true;
+}
+
+}  // namespace
+
+const llvm::DWARFDebugLine::LineTable* UnitLines::table(llvm::DWARFContext& ctx,
+                                                        llvm::DWARFUnit& unit) {
+  if (!table_tried_) {
+    table_tried_ = true;
+    table_ = ctx.getLineTableForUnit(&unit);
+    if (table_ != nullptr) {
+      // Entries 0..size: DWARF 5 counts from 0, earlier versions from 1.
+      const std::size_t n = table_->Prologue.FileNames.size() + 1;
+      names_.resize(n);
+      state_.assign(n, kUnknown);
+    }
+  }
+  return table_;
+}
+
+const std::string* UnitLines::file(llvm::DWARFUnit& unit, std::uint64_t index) {
+  if (table_ == nullptr || index >= state_.size()) return nullptr;  // no such entry either way
+  if (state_[index] == kUnknown) {
+    const bool found = table_->getFileNameByIndex(
+        index, unit.getCompilationDir(), FileLineInfoKind::AbsoluteFilePath, names_[index]);
+    state_[index] = found ? kFound : kMissing;
+  }
+  return state_[index] == kFound ? &names_[index] : nullptr;
+}
+
+void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
+                  std::uint64_t address, bool inlines, std::vector<Frame>& out) {
+  constexpr auto kNames = llvm::DINameKind::LinkageName;
+  UnitLines& lines = cache.lines;
+  llvm::SmallVector<llvm::DWARFDie, 16> chain;  // inline chains in C++ run deep
+  cache.functions.inlined_chain(unit, address, chain);
+  // The DIE's facts, read once per DIE of the unit's (complete) DIE array; DIEs of another unit
+  // (a split unit's .dwo, through LLVM's lookup) are read every time.
+  UnitCache::Subroutine scratch;
+  auto facts = [&](const llvm::DWARFDie& die, bool call) -> const UnitCache::Subroutine& {
+    bool fresh = true;
+    UnitCache::Subroutine* found = &scratch;
+    if (die.getDwarfUnit() == &unit) {
+      auto it = cache.subroutines.try_emplace(unit.getDIEIndex(die));
+      found = &it.first->second;
+      fresh = it.second;
+    } else {
+      scratch = {};
+    }
+    UnitCache::Subroutine& s = *found;
+    if (fresh) s.name = die.getSubroutineName(kNames);
+    if (call && !s.has_call) {
+      die.getCallerFrame(s.call_file, s.call_line, s.call_column, s.call_discriminator);
+      s.has_call = true;
+    }
+    return s;
+  };
+  if (!inlines) {
+    // getLineInfoForAddress: the innermost function's name, the line table's row.
+    Frame f;
+    if (!chain.empty()) set_name(f, facts(chain.front(), false).name);
+    if (const auto* table = lines.table(ctx, unit)) fill_from_row(*table, unit, lines, address, f);
+    if (!f.raw_name.empty() || !f.file.empty()) out.push_back(std::move(f));
+    return;
+  }
+  if (chain.empty()) {
+    // No subprogram holds the address: one frame from the line table alone, when it has one.
+    Frame f;
+    if (const auto* table = lines.table(ctx, unit)) {
+      if (fill_from_row(*table, unit, lines, address, f)) out.push_back(std::move(f));
+    }
+    return;
+  }
+  // getInliningInfoForAddress: the innermost frame's place from the line table, every outer
+  // frame's from DW_AT_call_file/line/column and the discriminator of the frame inside it.
+  out.reserve(out.size() + chain.size());
+  const llvm::DWARFDebugLine::LineTable* table = nullptr;
+  std::uint32_t call_file = 0, call_line = 0, call_column = 0, call_discriminator = 0;
+  for (std::size_t i = 0, n = chain.size(); i != n; ++i) {
+    const UnitCache::Subroutine& sub = facts(chain[i], i + 1 < n);
+    Frame f;
+    set_name(f, sub.name);
+    if (i == 0) {
+      table = lines.table(ctx, unit);
+      if (table != nullptr) fill_from_row(*table, unit, lines, address, f);
+    } else {
+      if (table != nullptr) set_file(f, lines.file(unit, call_file));
+      f.line = call_line;
+      f.column = call_column;
+      f.discriminator = call_discriminator;
+    }
+    if (i + 1 < n) {
+      call_file = sub.call_file;
+      call_line = sub.call_line;
+      call_column = sub.call_column;
+      call_discriminator = sub.call_discriminator;
+    }
+    out.push_back(std::move(f));
+  }
+}
+
+}  // namespace sym::detail

@@ -1,0 +1,65 @@
+// The inline chain of an address from one compile unit, as LLVM's DWARFContext would give it, with
+// the per-frame work LLVM repeats for every address cached per unit.
+#pragma once
+
+#include "dwarf_functions.h"
+
+#include <libsym/frame.h>
+
+#include <llvm/DebugInfo/DWARF/DWARFDebugLine.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace llvm {
+class DWARFContext;
+class DWARFUnit;
+}  // namespace llvm
+
+namespace sym::detail {
+
+// What a compile unit's frames need from its line table, computed on first use: the table
+// itself, and each file name as DWARFDebugLine::Prologue::getFileNameByIndex assembles it
+// (comp_dir, include directory and name joined) for AbsoluteFilePath.
+class UnitLines {
+ public:
+  // The unit's line table (DWARFContext::getLineTableForUnit), null when it has none.
+  const llvm::DWARFDebugLine::LineTable* table(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit);
+  // The file name of entry `index`, null when getFileNameByIndex fails (no such entry, no
+  // name); table() must have returned a table before.
+  const std::string* file(llvm::DWARFUnit& unit, std::uint64_t index);
+
+ private:
+  enum : std::uint8_t { kUnknown, kFound, kMissing };
+  const llvm::DWARFDebugLine::LineTable* table_ = nullptr;
+  bool table_tried_ = false;
+  std::vector<std::string> names_;
+  std::vector<std::uint8_t> state_;
+};
+
+// What dwarf_frames keeps per compile unit.
+struct UnitCache {
+  UnitLines lines;
+  FunctionIndex functions;  // the inline chains (dwarf_functions.h)
+  // What the frames read from a subroutine DIE, by DIE index: its name (getSubroutineName,
+  // pointing into the DWARF sections) and, once asked, its call site (getCallerFrame).
+  struct Subroutine {
+    const char* name = nullptr;
+    bool has_call = false;
+    std::uint32_t call_file = 0, call_line = 0, call_column = 0, call_discriminator = 0;
+  };
+  std::unordered_map<std::uint32_t, Subroutine> subroutines;
+};
+
+// Appends the frames of `address` in `unit`, innermost first, exactly as
+// DWARFContext::getInliningInfoForAddress (inlines) or getLineInfoForAddress (not) with
+// FileLineInfoKind::AbsoluteFilePath and FunctionNameKind::LinkageName give them, converted as
+// Module::lookup converts a DILineInfo (DILineInfo::BadString becomes ""). Only raw_name, file,
+// line, column and discriminator are set. Without inlines, nothing is appended when there is
+// neither a function name nor a file name.
+void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
+                  std::uint64_t address, bool inlines, std::vector<Frame>& out);
+
+}  // namespace sym::detail
