@@ -18,35 +18,6 @@ namespace {
 
 using detail::rounded;
 
-// Length of the well-formed UTF-8 sequence starting at s[i], 0 when it is not one.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return 1;
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    n = 2;
-    cp = b0 & 0x1Fu;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    n = 3;
-    cp = b0 & 0x0Fu;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    n = 4;
-    cp = b0 & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3Fu);
-  }
-  const bool overlong = (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
-  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
-
 // Appends `text` for the inside of a DOT double-quoted string that Graphviz reads as an
 // escString (label, tooltip), so that it is displayed exactly: '"' and '\' are escaped, control
 // characters become spaces, bytes that are not UTF-8 (Graphviz' default charset) are written as
@@ -64,14 +35,14 @@ void append_escaped(std::string& out, std::string_view text) {
     } else if (u < 0x20 || u == 0x7F) {
       out += ' ';
       ++i;
-    } else if (const std::size_t n = utf8_length(text, i); n == 0) {
+    } else if (std::uint32_t cp = 0; const std::size_t n = detail::decode_utf8(text, i, cp)) {
+      out.append(text.substr(i, n));
+      i += n;
+    } else {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\\\x%02x", static_cast<unsigned>(u));
       out += buf;
       ++i;
-    } else {
-      out.append(text.substr(i, n));
-      i += n;
     }
   }
 }
