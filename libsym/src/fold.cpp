@@ -684,8 +684,6 @@ struct Folder::Impl {
     if (it == stacks.end()) it = stacks.emplace(scratch_ids, Values{}).first;
     Values& sum = it->second;
     (is_base ? sum.base : sum.value) += v[metric_index(options.metric)];
-    if (v[metric_index(Metric::kAllocSpace)] != 0 || v[metric_index(Metric::kAllocObjects)] != 0)
-      has_alloc = true;
     auto& all = is_base ? sum.base_metrics : sum.metrics;
     for (std::size_t m = 0; m < all.size(); ++m) all[m] += v[m];
   }
@@ -699,6 +697,7 @@ struct Folder::Impl {
       for (AbsAddr pc : s.pcs) distinct.insert(pc.value());
     }
     check_dump(p, facts, source);
+    has_alloc = has_alloc || facts.any_alloc;
     const ProcessMap* map = begin_dump(p, maps, source, is_base);
     const DumpAddresses addrs = describe_all(distinct, map);
     for (const auto& s : p.samples) {
@@ -724,6 +723,7 @@ struct Folder::Impl {
         parse);
     if (!header) return header.takeError();
     check_dump(*header, facts, source);
+    has_alloc = has_alloc || facts.any_alloc;
     const ProcessMap* map = begin_dump(*header, maps, source, is_base);
     const DumpAddresses addrs = describe_all(distinct, map);
     distinct = {};
