@@ -29,42 +29,57 @@ void set_file(Frame& f, const std::string* file) {
 
 // LineTable::getFileLineInfoForAddress: file, line, column and discriminator of the row that
 // holds the address; nothing unless the row's file has a name.
-bool fill_from_row(const llvm::DWARFDebugLine::LineTable& table, llvm::DWARFUnit& unit,
-                   UnitLines& lines, std::uint64_t address, Frame& f) {
-  const std::uint32_t index = table.lookupAddress(
-      {address, llvm::object::SectionedAddress::UndefSection});
-  if (index == table.UnknownRowIndex) return false;
-  const llvm::DWARFDebugLine::Row& row = table.Rows[index];
-  const std::string* file = lines.file(unit, row.File);
+bool fill_from_row(llvm::DWARFUnit& unit, UnitLines& lines, std::uint64_t address, Frame& f) {
+  const auto place = lines.place(address);
+  if (!place) return false;
+  const std::string* file = lines.file(unit, place->file);
   if (file == nullptr) return false;
   set_file(f, file);
-  f.line = row.Line;
-  f.column = row.Column;
-  f.discriminator = row.Discriminator;
+  f.line = place->line;
+  f.column = place->column;
+  f.discriminator = place->discriminator;
   return true;
 }
 
 }  // namespace
 
-const llvm::DWARFDebugLine::LineTable* UnitLines::table(llvm::DWARFContext& ctx,
-                                                        llvm::DWARFUnit& unit) {
-  if (!table_tried_) {
-    table_tried_ = true;
-    table_ = ctx.getLineTableForUnit(&unit);
-    if (table_ != nullptr) {
+bool UnitLines::load(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, LineTables& tables) {
+  if (!tried_) {
+    tried_ = true;
+    ours_ = tables.for_unit(ctx, unit, &llvm_);
+    if (ours_ != nullptr) prologue_ = &ours_->prologue();
+    if (llvm_ != nullptr) prologue_ = &llvm_->Prologue;
+    if (prologue_ != nullptr) {
       // Entries 0..size: DWARF 5 counts from 0, earlier versions from 1.
-      const std::size_t n = table_->Prologue.FileNames.size() + 1;
+      const std::size_t n = prologue_->FileNames.size() + 1;
       names_.resize(n);
       state_.assign(n, kUnknown);
     }
   }
-  return table_;
+  return prologue_ != nullptr;
+}
+
+std::optional<UnitLines::Place> UnitLines::place(std::uint64_t address) const {
+  if (ours_ != nullptr) {
+    const std::uint32_t index = ours_->lookup(address);
+    if (index == LineTable::kUnknownRow) return std::nullopt;
+    const LineTable::Row& row = ours_->rows()[index];
+    return Place{row.file, row.line, row.column, row.discriminator};
+  }
+  if (llvm_ != nullptr) {
+    const std::uint32_t index = llvm_->lookupAddress(
+        {address, llvm::object::SectionedAddress::UndefSection});
+    if (index == llvm_->UnknownRowIndex) return std::nullopt;
+    const llvm::DWARFDebugLine::Row& row = llvm_->Rows[index];
+    return Place{row.File, row.Line, row.Column, row.Discriminator};
+  }
+  return std::nullopt;
 }
 
 const std::string* UnitLines::file(llvm::DWARFUnit& unit, std::uint64_t index) {
-  if (table_ == nullptr || index >= state_.size()) return nullptr;  // no such entry either way
+  if (prologue_ == nullptr || index >= state_.size()) return nullptr;  // no such entry either way
   if (state_[index] == kUnknown) {
-    const bool found = table_->getFileNameByIndex(
+    const bool found = prologue_->getFileNameByIndex(
         index, unit.getCompilationDir(), FileLineInfoKind::AbsoluteFilePath, names_[index]);
     state_[index] = found ? kFound : kMissing;
   }
@@ -72,7 +87,8 @@ const std::string* UnitLines::file(llvm::DWARFUnit& unit, std::uint64_t index) {
 }
 
 void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
-                  std::uint64_t address, bool inlines, std::vector<Frame>& out) {
+                  LineTables& tables, std::uint64_t address, bool inlines,
+                  std::vector<Frame>& out) {
   constexpr auto kNames = llvm::DINameKind::LinkageName;
   UnitLines& lines = cache.lines;
   llvm::SmallVector<llvm::DWARFDie, 16> chain;  // inline chains in C++ run deep
@@ -102,32 +118,32 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
     // getLineInfoForAddress: the innermost function's name, the line table's row.
     Frame f;
     if (!chain.empty()) set_name(f, facts(chain.front(), false).name);
-    if (const auto* table = lines.table(ctx, unit)) fill_from_row(*table, unit, lines, address, f);
+    if (lines.load(ctx, unit, tables)) fill_from_row(unit, lines, address, f);
     if (!f.raw_name.empty() || !f.file.empty()) out.push_back(std::move(f));
     return;
   }
   if (chain.empty()) {
     // No subprogram holds the address: one frame from the line table alone, when it has one.
     Frame f;
-    if (const auto* table = lines.table(ctx, unit)) {
-      if (fill_from_row(*table, unit, lines, address, f)) out.push_back(std::move(f));
+    if (lines.load(ctx, unit, tables) && fill_from_row(unit, lines, address, f)) {
+      out.push_back(std::move(f));
     }
     return;
   }
   // getInliningInfoForAddress: the innermost frame's place from the line table, every outer
   // frame's from DW_AT_call_file/line/column and the discriminator of the frame inside it.
   out.reserve(out.size() + chain.size());
-  const llvm::DWARFDebugLine::LineTable* table = nullptr;
+  bool has_table = false;
   std::uint32_t call_file = 0, call_line = 0, call_column = 0, call_discriminator = 0;
   for (std::size_t i = 0, n = chain.size(); i != n; ++i) {
     const UnitCache::Subroutine& sub = facts(chain[i], i + 1 < n);
     Frame f;
     set_name(f, sub.name);
     if (i == 0) {
-      table = lines.table(ctx, unit);
-      if (table != nullptr) fill_from_row(*table, unit, lines, address, f);
+      has_table = lines.load(ctx, unit, tables);
+      if (has_table) fill_from_row(unit, lines, address, f);
     } else {
-      if (table != nullptr) set_file(f, lines.file(unit, call_file));
+      if (has_table) set_file(f, lines.file(unit, call_file));
       f.line = call_line;
       f.column = call_column;
       f.discriminator = call_discriminator;

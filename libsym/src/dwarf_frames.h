@@ -3,12 +3,14 @@
 #pragma once
 
 #include "dwarf_functions.h"
+#include "line_table.h"
 
 #include <libsym/frame.h>
 
 #include <llvm/DebugInfo/DWARF/DWARFDebugLine.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,20 +23,32 @@ class DWARFUnit;
 namespace sym::detail {
 
 // What a compile unit's frames need from its line table, computed on first use: the table
-// itself, and each file name as DWARFDebugLine::Prologue::getFileNameByIndex assembles it
-// (comp_dir, include directory and name joined) for AbsoluteFilePath.
+// (ours, line_table.h, or LLVM's where ours cannot represent it), and each file name as
+// DWARFDebugLine::Prologue::getFileNameByIndex assembles it (comp_dir, include directory and
+// name joined) for AbsoluteFilePath.
 class UnitLines {
  public:
-  // The unit's line table (DWARFContext::getLineTableForUnit), null when it has none.
-  const llvm::DWARFDebugLine::LineTable* table(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit);
+  // The row of the line table that holds `address`: what LineTable::lookupAddress finds.
+  struct Place {
+    std::uint64_t file;
+    std::uint32_t line;
+    std::uint16_t column;
+    std::uint32_t discriminator;
+  };
+  // Whether the unit has a line table (DWARFContext::getLineTableForUnit is not null).
+  bool load(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, LineTables& tables);
+  // The row holding `address`; load() must have returned true before.
+  [[nodiscard]] std::optional<Place> place(std::uint64_t address) const;
   // The file name of entry `index`, null when getFileNameByIndex fails (no such entry, no
-  // name); table() must have returned a table before.
+  // name); load() must have returned true before.
   const std::string* file(llvm::DWARFUnit& unit, std::uint64_t index);
 
  private:
   enum : std::uint8_t { kUnknown, kFound, kMissing };
-  const llvm::DWARFDebugLine::LineTable* table_ = nullptr;
-  bool table_tried_ = false;
+  const LineTable* ours_ = nullptr;
+  const llvm::DWARFDebugLine::LineTable* llvm_ = nullptr;
+  const llvm::DWARFDebugLine::Prologue* prologue_ = nullptr;
+  bool tried_ = false;
   std::vector<std::string> names_;
   std::vector<std::uint8_t> state_;
 };
@@ -59,7 +73,9 @@ struct UnitCache {
 // Module::lookup converts a DILineInfo (DILineInfo::BadString becomes ""). Only raw_name, file,
 // line, column and discriminator are set. Without inlines, nothing is appended when there is
 // neither a function name nor a file name.
+// `tables` holds the line tables of ctx (one per .debug_line offset).
 void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
-                  std::uint64_t address, bool inlines, std::vector<Frame>& out);
+                  LineTables& tables, std::uint64_t address, bool inlines,
+                  std::vector<Frame>& out);
 
 }  // namespace sym::detail

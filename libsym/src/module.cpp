@@ -62,6 +62,7 @@ struct Module::Impl {
     detail::UnitCache cache;  // line table, file names, function index (dwarf_frames.h)
   };
   mutable std::unordered_map<const llvm::DWARFUnit*, UnitFacts> units;
+  mutable detail::LineTables line_tables;  // of `dwarf`, by .debug_line offset
   UnitFacts& unit_facts(llvm::DWARFUnit& unit) const;
 
   [[nodiscard]] bool is_code(std::uint64_t vaddr) const {
@@ -604,7 +605,8 @@ Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const
     } else if (facts != nullptr) {
       // What getInliningInfoForAddress / getLineInfoForAddress would answer, from a lazy index of
       // the unit's functions and file names and DIE facts read once (dwarf_frames.h).
-      detail::dwarf_frames(*dwarf, *unit, facts->cache, vaddr.value(), options.inlines, frames);
+      detail::dwarf_frames(*dwarf, *unit, facts->cache, impl_->line_tables, vaddr.value(),
+                           options.inlines, frames);
       for (std::size_t i = 0; i + 1 < frames.size(); ++i) frames[i].inlined = true;
     }
   }

@@ -1,0 +1,295 @@
+#include "line_table.h"
+
+#include <llvm/BinaryFormat/Dwarf.h>
+#include <llvm/DebugInfo/DWARF/DWARFContext.h>
+#include <llvm/DebugInfo/DWARF/DWARFDataExtractor.h>
+#include <llvm/DebugInfo/DWARF/DWARFFormValue.h>
+#include <llvm/DebugInfo/DWARF/DWARFUnit.h>
+#include <llvm/Support/Error.h>
+#include <llvm/Support/LEB128.h>
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+
+namespace sym::detail {
+
+namespace {
+
+using llvm::object::SectionedAddress;
+
+void ignore(llvm::Error e) { llvm::consumeError(std::move(e)); }
+
+// A 64-bit section index as a row keeps it; false when it does not fit (LLVM's table is used).
+bool narrow(std::uint64_t section, std::uint32_t& out) {
+  if (section == SectionedAddress::UndefSection) {
+    out = LineTable::kUndefSection;
+    return true;
+  }
+  if (section >= LineTable::kUndefSection) return false;
+  out = static_cast<std::uint32_t>(section);
+  return true;
+}
+
+}  // namespace
+
+LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::uint64_t offset,
+                                   const llvm::DWARFContext& ctx, const llvm::DWARFUnit* unit) {
+  namespace dw = llvm::dwarf;
+  const std::uint64_t table_offset = offset;
+  prologue_.clear();
+  rows_.clear();
+  sequences_.clear();
+  if (llvm::Error e = prologue_.parse(data, &offset, ignore, ctx, unit)) {
+    llvm::consumeError(std::move(e));
+    return Status::kFailed;
+  }
+  std::uint64_t length = prologue_.TotalLength + prologue_.sizeofTotalLength();
+  if (!data.isValidOffsetForDataOfSize(table_offset, length)) {
+    length = data.size() - table_offset;  // LLVM warns and reads what is there
+  }
+  const std::uint64_t end_offset = table_offset + length;
+  llvm::DWARFDataExtractor table(data, end_offset);  // sees nothing past the table
+  if (table.getAddressSize() == 0) table.setAddressSize(prologue_.getAddressSize());
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(table.getData().data());
+  const std::uint8_t* const end = bytes + end_offset;
+
+  const llvm::DWARFDebugLine::Prologue& p = prologue_;
+  const std::uint64_t max_ops = std::max<std::uint8_t>(p.MaxOpsPerInst, 1);
+  // Per special opcode (and DW_LNS_const_add_pc, as opcode 255): the operation advance and the
+  // line advance of ParsingState::advanceForOpcode / handleSpecialOpcode. LLVM reads opcode 8
+  // as 255 even where it is special (an opcode_base of 8 or less).
+  std::array<std::uint64_t, 256> op_advance{};
+  std::array<std::int32_t, 256> line_advance{};
+  for (unsigned op = 0; op < 256; ++op) {
+    const unsigned value = op == dw::DW_LNS_const_add_pc ? 255 : op;
+    const auto adjusted = static_cast<std::uint8_t>(value - p.OpcodeBase);
+    if (p.LineRange != 0) {
+      op_advance[op] = adjusted / p.LineRange;
+      line_advance[op] = p.LineBase + adjusted % p.LineRange;
+    }
+  }
+
+  // The state machine's registers that rows keep (ParsingState::Row) and the open sequence.
+  struct State {
+    std::uint64_t address = 0;
+    std::uint64_t section = SectionedAddress::UndefSection;
+    std::uint32_t line = 1;
+    std::uint16_t column = 0;
+    std::uint16_t file = 1;
+    std::uint32_t discriminator = 0;
+    std::uint8_t op_index = 0;
+  } row;
+  struct Open {
+    bool empty = true;
+    std::uint64_t low = 0;
+    std::uint32_t first = 0;
+  } sequence;
+  bool unsupported = false;
+  bool tombstoned = false;  // the last DW_LNE_set_address set the tombstone (stays until the next)
+
+  const auto advance = [&](std::uint64_t operation_advance) {
+    row.address += ((row.op_index + operation_advance) / max_ops) * p.MinInstLength;
+    row.op_index = static_cast<std::uint8_t>((row.op_index + operation_advance) % max_ops);
+  };
+  // ParsingState::appendRowToMatrix, for a row that is not tombstoned.
+  const auto emit = [&](bool end_sequence) {
+    if (tombstoned) return;
+    const auto number = static_cast<std::uint32_t>(rows_.size());
+    if (sequence.empty) {
+      sequence.empty = false;
+      sequence.low = row.address;
+      sequence.first = number;
+    }
+    Row r{row.address, 0, row.line, row.column, row.file, row.discriminator};
+    if (!narrow(row.section, r.section)) unsupported = true;
+    rows_.push_back(r);
+    if (end_sequence) {
+      // Sequence::isValid: non-empty, low < high, first < last (always, a row was just added).
+      if (sequence.low < row.address) {
+        sequences_.push_back({sequence.low, row.address, r.section, sequence.first, number + 1});
+      }
+      sequence = {};
+    }
+    row.discriminator = 0;  // Row::postAppend
+  };
+  const auto reset = [&] {
+    row = {};
+    sequence = {};
+  };
+
+  bool failed = false;
+  std::uint64_t at = offset = table_offset + p.getLength();
+  while (at < end_offset && !failed) {
+    const std::uint64_t opcode_offset = at;
+    const std::uint8_t opcode = bytes[at++];
+    // ULEB128/SLEB128 as DataExtractor reads them: 0 and no progress on error.
+    const char* error = nullptr;
+    const auto uleb = [&]() -> std::uint64_t {
+      unsigned n = 0;
+      const std::uint64_t v = llvm::decodeULEB128(bytes + at, &n, end, &error);
+      if (error == nullptr) at += n;
+      return error == nullptr ? v : 0;
+    };
+    if (opcode == 0) {
+      const std::uint64_t len = uleb();
+      const std::uint64_t ext = at;
+      if (len == 0) continue;  // tolerated: on to the next byte
+      llvm::DataExtractor::Cursor cursor(ext);
+      const std::uint8_t sub = table.getU8(cursor);
+      switch (sub) {
+        case dw::DW_LNE_end_sequence:
+          emit(true);
+          reset();
+          break;
+        case dw::DW_LNE_set_address: {
+          const std::uint64_t size = len - 1;
+          if (size == 1 || size == 2 || size == 4 || size == 8) {
+            row.address = table.getRelocatedValue(cursor, static_cast<std::uint32_t>(size),
+                                                  &row.section);
+            row.op_index = 0;
+            tombstoned = row.address == dw::computeTombstoneAddress(static_cast<std::uint8_t>(size));
+          }
+          break;
+        }
+        case dw::DW_LNE_define_file: {
+          llvm::DWARFDebugLine::FileNameEntry entry;
+          const char* name = table.getCStr(cursor);
+          entry.Name = llvm::DWARFFormValue::createFromPValue(dw::DW_FORM_string, name);
+          entry.DirIdx = table.getULEB128(cursor);
+          entry.ModTime = table.getULEB128(cursor);
+          entry.Length = table.getULEB128(cursor);
+          prologue_.FileNames.push_back(entry);
+          break;
+        }
+        case dw::DW_LNE_set_discriminator:
+          row.discriminator = static_cast<std::uint32_t>(table.getULEB128(cursor));
+          break;
+        default:
+          break;  // unknown: skipped by its length
+      }
+      llvm::consumeError(cursor.takeError());
+      const std::uint64_t next = ext + len;
+      if (next <= opcode_offset) break;  // a length that wraps around: LLVM would loop forever
+      at = next;
+    } else if (opcode < p.OpcodeBase) {
+      switch (opcode) {
+        case dw::DW_LNS_copy:
+          emit(false);
+          break;
+        case dw::DW_LNS_advance_pc: {
+          const std::uint64_t v = uleb();
+          if (error == nullptr) advance(v);
+          break;
+        }
+        case dw::DW_LNS_advance_line: {
+          unsigned n = 0;
+          const std::int64_t v = llvm::decodeSLEB128(bytes + at, &n, end, &error);
+          if (error == nullptr) {
+            at += n;
+            row.line = static_cast<std::uint32_t>(row.line + v);
+          }
+          break;
+        }
+        case dw::DW_LNS_set_file:
+          row.file = static_cast<std::uint16_t>(uleb());
+          break;
+        case dw::DW_LNS_set_column:
+          row.column = static_cast<std::uint16_t>(uleb());
+          break;
+        case dw::DW_LNS_negate_stmt:
+        case dw::DW_LNS_set_basic_block:
+        case dw::DW_LNS_set_prologue_end:
+        case dw::DW_LNS_set_epilogue_begin:
+          break;  // flags no lookup answers with
+        case dw::DW_LNS_const_add_pc:
+          advance(op_advance[255]);
+          break;
+        case dw::DW_LNS_fixed_advance_pc: {
+          llvm::DataExtractor::Cursor cursor(at);
+          const auto delta = static_cast<std::uint16_t>(table.getRelocatedValue(cursor, 2));
+          if (cursor) {
+            row.address += delta;
+            row.op_index = 0;
+            at = cursor.tell();
+          } else {
+            error = "truncated";
+          }
+          llvm::consumeError(cursor.takeError());
+          break;
+        }
+        case dw::DW_LNS_set_isa:
+          (void)uleb();
+          break;
+        default:
+          // An opcode this version does not know: as many ULEB128 operands as the prologue says.
+          if (opcode - 1U < p.StandardOpcodeLengths.size()) {
+            for (unsigned k = 0; k < p.StandardOpcodeLengths[opcode - 1U] && error == nullptr; ++k) {
+              (void)uleb();
+            }
+          }
+          break;
+      }
+      // A standard opcode's operand that cannot be read ends the parse with an error.
+      failed = error != nullptr;
+    } else {
+      advance(op_advance[opcode]);
+      row.line += static_cast<std::uint32_t>(line_advance[opcode]);
+      emit(false);
+    }
+  }
+  if (unsupported) return Status::kUnsupported;
+  if (failed) return Status::kFailed;
+  // LLVM sorts with llvm::sort (std::sort): the same comparisons on the same sequence give the
+  // same order, ties included.
+  std::sort(sequences_.begin(), sequences_.end(), [](const Sequence& a, const Sequence& b) {
+    return std::tie(a.section, a.high) < std::tie(b.section, b.high);
+  });
+  return Status::kParsed;
+}
+
+std::uint32_t LineTable::lookup(std::uint64_t address) const {
+  // lookupAddressImpl: the first sequence (by section, then high end) that ends after the address.
+  const auto seq = std::upper_bound(
+      sequences_.begin(), sequences_.end(), address, [](std::uint64_t a, const Sequence& s) {
+        return std::tie(kUndefSection, a) < std::tie(s.section, s.high);
+      });
+  if (seq == sequences_.end() || seq->section != kUndefSection) return kUnknownRow;
+  // findRowInSeq: the last row at or before the address.
+  if (!(seq->low <= address && address < seq->high)) return kUnknownRow;
+  const auto first = rows_.begin() + seq->first;
+  const auto last = rows_.begin() + seq->last;
+  const auto pos = std::upper_bound(first + 1, last - 1, address, [](std::uint64_t a, const Row& r) {
+    return std::tie(kUndefSection, a) < std::tie(r.section, r.address);
+  });
+  return static_cast<std::uint32_t>(pos - 1 - rows_.begin());
+}
+
+const LineTable* LineTables::for_unit(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit,
+                                      const llvm::DWARFDebugLine::LineTable** llvm_table) {
+  *llvm_table = nullptr;
+  // ThreadUnsafeDWARFContextState::getLineTableForUnit.
+  const llvm::DWARFDie die = unit.getUnitDIE();
+  if (!die) return nullptr;
+  const auto stmt = llvm::dwarf::toSectionOffset(die.find(llvm::dwarf::DW_AT_stmt_list));
+  if (!stmt) return nullptr;
+  const std::uint64_t offset = *stmt + unit.getLineTableOffset();
+  auto it = tables_.find(offset);
+  if (it == tables_.end()) {
+    if (offset >= unit.getLineSection().Data.size()) return nullptr;
+    const llvm::DWARFDataExtractor data(ctx.getDWARFObj(), unit.getLineSection(),
+                                        unit.isLittleEndian(), unit.getAddressByteSize());
+    if (!data.isValidOffset(offset)) return nullptr;  // getOrParseLineTable: not cached
+    auto table = std::make_unique<LineTable>();
+    const LineTable::Status status = table->parse(data, offset, ctx, &unit);
+    it = tables_.emplace(offset, Entry{std::move(table), status}).first;
+    if (status == LineTable::Status::kFailed) return nullptr;  // the first time only
+  }
+  if (it->second.status == LineTable::Status::kUnsupported) {
+    *llvm_table = ctx.getLineTableForUnit(&unit);
+    return nullptr;
+  }
+  return it->second.table.get();
+}
+
+}  // namespace sym::detail
