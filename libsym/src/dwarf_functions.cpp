@@ -207,21 +207,28 @@ bool FunctionIndex::build_cluster(llvm::DWARFUnit& unit, std::uint32_t cluster) 
   return true;
 }
 
-std::uint32_t FunctionIndex::subroutine_at(llvm::DWARFUnit& unit, std::uint64_t address) {
+std::uint32_t FunctionIndex::cluster_at(llvm::DWARFUnit& unit, std::uint64_t address) {
   auto seg = std::upper_bound(segments_.begin(), segments_.end(), address,
                               [](std::uint64_t a, const Segment& s) { return a < s.lo; });
   if (seg == segments_.begin()) return kNone;
   --seg;
   if (address >= seg->hi) return kNone;  // no function's ranges hold it: neither would LLVM's map
-  Cluster& cluster = clusters_[seg->cluster];
-  if (!cluster.built && !build_cluster(unit, seg->cluster)) {
+  const std::uint32_t cluster = seg->cluster;
+  if (!clusters_[cluster].built && !build_cluster(unit, cluster)) {
     state_ = State::kLLVM;
     segments_ = {};
     clusters_ = {};
     entries_ = {};
     return kNone;
   }
+  return cluster;
+}
+
+std::uint32_t FunctionIndex::subroutine_at(llvm::DWARFUnit& unit, std::uint64_t address) {
+  const std::uint32_t c = cluster_at(unit, address);
+  if (c == kNone) return kNone;
   // DWARFUnit::getSubroutineForAddress.
+  const Cluster& cluster = clusters_[c];
   const auto first = entries_.begin() + cluster.begin;
   auto r = std::upper_bound(first, entries_.begin() + cluster.end, address,
                             [](std::uint64_t key, const Entry& e) { return key < e.lo; });
@@ -229,6 +236,14 @@ std::uint32_t FunctionIndex::subroutine_at(llvm::DWARFUnit& unit, std::uint64_t 
   --r;
   if (address >= r->hi) return kNone;
   return r->die;
+}
+
+void FunctionIndex::warm(llvm::DWARFUnit& unit, const std::vector<std::uint64_t>& addresses) {
+  if (state_ == State::kNew) build(unit);
+  for (std::uint64_t address : addresses) {
+    if (state_ != State::kIndexed) return;
+    (void)cluster_at(unit, address);
+  }
 }
 
 void FunctionIndex::inlined_chain(llvm::DWARFUnit& unit, std::uint64_t address,

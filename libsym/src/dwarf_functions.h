@@ -37,6 +37,10 @@ class FunctionIndex {
   // innermost subroutine first, up to and including the DW_TAG_subprogram.
   void inlined_chain(llvm::DWARFUnit& unit, std::uint64_t address,
                      llvm::SmallVectorImpl<llvm::DWARFDie>& chain);
+  // Builds, ahead of inlined_chain, the index and the clusters these addresses fall in. Reads
+  // nothing but this unit's DIEs (extracted before), so units can be warmed on different
+  // threads (Module::prepare).
+  void warm(llvm::DWARFUnit& unit, const std::vector<std::uint64_t>& addresses);
 
  private:
   struct Segment {  // a maximal run of overlapping subprogram ranges
@@ -62,6 +66,9 @@ class FunctionIndex {
 
   void build(llvm::DWARFUnit& unit);
   bool build_cluster(llvm::DWARFUnit& unit, std::uint32_t cluster);
+  // The cluster whose segment holds `address` (kNone-like -1 when none), built; a cluster that
+  // cannot be built hands the unit to LLVM (state kLLVM) and gives -1.
+  std::uint32_t cluster_at(llvm::DWARFUnit& unit, std::uint64_t address);
   // The DIE index of LLVM's getSubroutineForAddress, or none (-1).
   std::uint32_t subroutine_at(llvm::DWARFUnit& unit, std::uint64_t address);
 

@@ -265,31 +265,62 @@ std::uint32_t LineTable::lookup(std::uint64_t address) const {
   return static_cast<std::uint32_t>(pos - 1 - rows_.begin());
 }
 
+std::optional<std::uint64_t> LineTables::offset_of(llvm::DWARFUnit& unit) {
+  // ThreadUnsafeDWARFContextState::getLineTableForUnit.
+  const llvm::DWARFDie die = unit.getUnitDIE();
+  if (!die) return std::nullopt;
+  const auto stmt = llvm::dwarf::toSectionOffset(die.find(llvm::dwarf::DW_AT_stmt_list));
+  if (!stmt) return std::nullopt;
+  const std::uint64_t offset = *stmt + unit.getLineTableOffset();
+  if (offset >= unit.getLineSection().Data.size()) return std::nullopt;
+  return offset;
+}
+
+void LineTables::parse_into(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit,
+                            std::uint64_t offset, Entry& entry) {
+  const llvm::DWARFDataExtractor data(ctx.getDWARFObj(), unit.getLineSection(),
+                                      unit.isLittleEndian(), unit.getAddressByteSize());
+  entry.table = std::make_unique<LineTable>();
+  entry.status = entry.table->parse(data, offset, ctx, &unit);
+}
+
 const LineTable* LineTables::for_unit(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit,
                                       const llvm::DWARFDebugLine::LineTable** llvm_table) {
   *llvm_table = nullptr;
-  // ThreadUnsafeDWARFContextState::getLineTableForUnit.
-  const llvm::DWARFDie die = unit.getUnitDIE();
-  if (!die) return nullptr;
-  const auto stmt = llvm::dwarf::toSectionOffset(die.find(llvm::dwarf::DW_AT_stmt_list));
-  if (!stmt) return nullptr;
-  const std::uint64_t offset = *stmt + unit.getLineTableOffset();
-  auto it = tables_.find(offset);
+  const auto offset = offset_of(unit);
+  if (!offset) return nullptr;
+  auto it = tables_.find(*offset);
   if (it == tables_.end()) {
-    if (offset >= unit.getLineSection().Data.size()) return nullptr;
-    const llvm::DWARFDataExtractor data(ctx.getDWARFObj(), unit.getLineSection(),
-                                        unit.isLittleEndian(), unit.getAddressByteSize());
-    if (!data.isValidOffset(offset)) return nullptr;  // getOrParseLineTable: not cached
-    auto table = std::make_unique<LineTable>();
-    const LineTable::Status status = table->parse(data, offset, ctx, &unit);
-    it = tables_.emplace(offset, Entry{std::move(table), status}).first;
-    if (status == LineTable::Status::kFailed) return nullptr;  // the first time only
+    it = tables_.try_emplace(*offset).first;
+    parse_into(ctx, unit, *offset, it->second);
   }
-  if (it->second.status == LineTable::Status::kUnsupported) {
-    *llvm_table = ctx.getLineTableForUnit(&unit);
-    return nullptr;
+  Entry& entry = it->second;
+  const bool first = !entry.answered;
+  entry.answered = true;
+  switch (entry.status) {
+    case LineTable::Status::kParsed:
+      return entry.table.get();
+    case LineTable::Status::kFailed:
+      // LLVM answers the parse's error the first time and its cached remains afterwards.
+      return first ? nullptr : entry.table.get();
+    case LineTable::Status::kUnsupported:
+      *llvm_table = ctx.getLineTableForUnit(&unit);
+      return nullptr;
   }
-  return it->second.table.get();
+  return nullptr;
+}
+
+std::optional<LineTables::Job> LineTables::reserve(llvm::DWARFContext& ctx,
+                                                   llvm::DWARFUnit& unit) {
+  const auto offset = offset_of(unit);
+  if (!offset) return std::nullopt;
+  auto [it, fresh] = tables_.try_emplace(*offset);
+  if (!fresh) return std::nullopt;
+  return Job{&ctx, &unit, *offset, &it->second};
+}
+
+void LineTables::run(const Job& job) {
+  parse_into(*job.ctx, *job.unit, job.offset, *job.entry);
 }
 
 }  // namespace sym::detail

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -69,17 +70,36 @@ class LineTable {
 // table is parsed once however many units name it, and a table whose parse failed is answered
 // with nothing the first time and with what was parsed of it afterwards (LLVM keeps it).
 class LineTables {
+  struct Entry;
+
  public:
   // DWARFContext::getLineTableForUnit(unit) in our rows; null when LLVM's would be null. Sets
   // *llvm_table instead when the table must be LLVM's own (kUnsupported).
   const LineTable* for_unit(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit,
                             const llvm::DWARFDebugLine::LineTable** llvm_table);
 
+  // For parsing ahead on other threads (Module::prepare): reserve() makes, on the calling
+  // thread, the empty entry of the unit's table if for_unit would parse one, and returns a job
+  // that fills it (and nothing else) on any thread; null when there is nothing to parse.
+  struct Job {
+    llvm::DWARFContext* ctx;
+    llvm::DWARFUnit* unit;
+    std::uint64_t offset;
+    Entry* entry;
+  };
+  std::optional<Job> reserve(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit);
+  static void run(const Job& job);
+
  private:
   struct Entry {
     std::unique_ptr<LineTable> table;
-    LineTable::Status status;
+    LineTable::Status status = LineTable::Status::kFailed;
+    bool answered = false;  // for_unit has answered for it once
   };
+  // The table's offset in .debug_line, if the unit names one that can be parsed.
+  static std::optional<std::uint64_t> offset_of(llvm::DWARFUnit& unit);
+  static void parse_into(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, std::uint64_t offset,
+                         Entry& entry);
   std::unordered_map<std::uint64_t, Entry> tables_;
 };
 

@@ -15,11 +15,14 @@
 #include <llvm/Support/Endian.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <cxxabi.h>
 #include <filesystem>
 #include <limits>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 
 namespace sym {
@@ -506,7 +509,7 @@ const llvm::DWARFContext* Module::Impl::dwarf_context() const {
       auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
       dwarf = llvm::DWARFContext::create(*source->object,
                                          llvm::DWARFContext::ProcessDebugRelocations::Process,
-                                         nullptr, "", ignore, ignore);
+                                         nullptr, "", ignore, ignore, /*ThreadSafe=*/true);
     }
   }
   return dwarf.get();
@@ -569,6 +572,62 @@ std::span<const std::uint8_t> Module::bytes_at(VirtAddr vaddr, std::size_t size)
 
 std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options) const {
   return lookup(vaddr, options).frames;
+}
+
+void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& options) const {
+  if (!options.lines || vaddrs.size() < 2) return;
+  const unsigned threads = std::min(std::thread::hardware_concurrency(), 8U);
+  if (threads < 2) return;
+  const llvm::DWARFContext* ctx = impl_->dwarf_context();
+  if (ctx == nullptr) return;
+  auto* dwarf = const_cast<llvm::DWARFContext*>(ctx);
+  // The compile units holding the addresses, each with its addresses, found on this thread.
+  struct Work {
+    llvm::DWARFUnit* unit;
+    std::vector<std::uint64_t> addresses;
+    Impl::UnitFacts* facts = nullptr;
+    std::optional<detail::LineTables::Job> lines;
+  };
+  std::vector<Work> work;
+  std::unordered_map<const llvm::DWARFUnit*, std::size_t> index;
+  for (VirtAddr vaddr : vaddrs) {
+    llvm::DWARFCompileUnit* unit = dwarf->getCompileUnitForCodeAddress(vaddr.value());
+    if (unit == nullptr) continue;
+    auto [it, fresh] = index.try_emplace(unit, work.size());
+    if (fresh) work.push_back({unit, {}, nullptr, std::nullopt});
+    work[it->second].addresses.push_back(vaddr.value());
+  }
+  if (work.size() < 2) return;  // nothing to share out
+  // Everything that touches state shared between units happens here, on this thread: the unit
+  // DIE (and with it the unit's abbreviations, string offsets, address and range bases), the
+  // per-unit caches' slots, the line tables' slots. Split-DWARF skeletons are left to lookup:
+  // their DIEs live in another context.
+  std::erase_if(work, [&](Work& w) {
+    const llvm::DWARFDie die = w.unit->getUnitDIE();
+    if (!die || die.find(llvm::dwarf::DW_AT_dwo_name) || die.find(llvm::dwarf::DW_AT_GNU_dwo_name)) {
+      return true;
+    }
+    w.facts = &impl_->unit_facts(*w.unit);
+    w.lines = impl_->line_tables.reserve(*dwarf, *w.unit);
+    return false;
+  });
+  // Then each unit's own work, units taken in turn by the threads: LLVM extracts one unit's
+  // DIEs from that unit's data alone once its unit DIE is read (as llvm-gsymutil does in
+  // parallel), and the function index and line table of a unit are that unit's.
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < work.size();) {
+      Work& w = work[i];
+      (void)w.unit->getNumDIEs();
+      w.facts->cache.functions.warm(*w.unit, w.addresses);
+      if (w.lines) detail::LineTables::run(*w.lines);
+    }
+  };
+  std::vector<std::thread> pool;
+  const std::size_t helpers = std::min<std::size_t>(threads, work.size()) - 1;
+  for (std::size_t t = 0; t < helpers; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
 }
 
 Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const {

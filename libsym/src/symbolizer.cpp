@@ -198,6 +198,12 @@ std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
       }
       continue;
     }
+    std::vector<VirtAddr> vaddrs;
+    vaddrs.reserve(group.size());
+    for (std::size_t i : group) {
+      if (auto vaddr = module->to_virt(*out[i].file_offset)) vaddrs.push_back(*vaddr);
+    }
+    module->prepare(vaddrs, options_.frames);
     resolve_distinct(
         out, group, [](const Symbolized& s) { return s.file_offset->value(); },
         [&](Symbolized& s) {
@@ -235,6 +241,10 @@ std::vector<Symbolized> Symbolizer::symbolize_elf(const std::string& path,
     }
   }
   if (module == nullptr) return out;
+  std::vector<VirtAddr> vaddrs;
+  vaddrs.reserve(out.size());
+  for (const Symbolized& s : out) vaddrs.emplace_back(s.lookup);
+  module->prepare(vaddrs, options_.frames);
   resolve_distinct(
       out, group, [](const Symbolized& s) { return s.lookup; },
       [&](Symbolized& s) {

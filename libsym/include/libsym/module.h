@@ -108,6 +108,12 @@ class Module {
   };
   [[nodiscard]] Lookup lookup(VirtAddr vaddr, const FrameOptions& options) const;
 
+  // Optional, before looking up many addresses: does now, spread over the machine's cores (up
+  // to 8 threads), the per-compile-unit work their lookups will need (the unit's DIEs, its
+  // function index, its line table). Answers do not change; lookup does any work left undone.
+  // Must not run concurrently with other calls on this Module.
+  void prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& options) const;
+
   // Up to `size` bytes of file content at vaddr (within the segment's file image).
   [[nodiscard]] std::span<const std::uint8_t> bytes_at(VirtAddr vaddr, std::size_t size) const;
 
