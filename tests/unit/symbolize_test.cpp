@@ -533,3 +533,37 @@ TEST_CASE("inode numbers are compared only when maps and stat name the same devi
   auto same_file = line(maj, min, st.st_ino);
   CHECK(c.symbolize(same_file, AbsAddr(0x10100), Adjust::kNone).reason != Reason::kFileChanged);
 }
+
+TEST_CASE("Module::prepare on all cores changes no answer") {
+  // Two opens of each file: one looks addresses up cold, one after prepare() spread the units'
+  // work over threads. Addresses: every executable byte at a stride, so that most units of the
+  // file are touched by one batch (libc: over a thousand), in two batches that share units.
+  for (const std::string& path : {std::string("/proc/self/exe"),
+                                 std::string("/lib/x86_64-linux-gnu/libc.so.6")}) {
+    INFO(path);
+    auto cold = sym::Module::open(path, sym::DebugSearch{});
+    auto warm = sym::Module::open(path, sym::DebugSearch{});
+    REQUIRE(static_cast<bool>(cold));
+    REQUIRE(static_cast<bool>(warm));
+    std::vector<sym::VirtAddr> vaddrs;
+    for (const auto& seg : (*cold)->segments()) {
+      if (!seg.executable()) continue;
+      for (std::uint64_t a = seg.vaddr; a < seg.vaddr + seg.filesz; a += 97) vaddrs.emplace_back(a);
+    }
+    REQUIRE(vaddrs.size() > 1000);
+    sym::FrameOptions options;
+    const std::size_t half = vaddrs.size() / 2;
+    std::size_t with_lines = 0;
+    for (auto batch : {std::span(vaddrs).first(half), std::span(vaddrs).subspan(half / 2)}) {
+      (*warm)->prepare(batch, options);
+      for (sym::VirtAddr v : batch) {
+        const auto a = (*cold)->lookup(v, options);
+        const auto b = (*warm)->lookup(v, options);
+        INFO("vaddr " << sym::to_hex(v.value()));
+        REQUIRE(a.frames == b.frames);
+        if (!a.frames.empty() && a.frames.front().line != 0) ++with_lines;
+      }
+    }
+    CHECK(with_lines > 5000);  // DWARF answers compared, not just symbol names
+  }
+}
