@@ -168,6 +168,9 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   // (LLVM-style) demangling would be thrown away.
   const bool gnu = args.style ? *args.style == sym::OutputStyle::kGnu : args.exe.has_value();
   args.symbolizer.frames.demangle = !gnu && !args.no_demangle;
+  // Without -i the GNU style prints the innermost frame only: the outer frames of the inline
+  // chain (their names, call sites, strings) are not even made. The other styles print them all.
+  args.symbolizer.frames.inlines = !gnu || args.print.inlines || args.explain;
   if (args.pid) {
     args.symbolizer.live_pid = sym::parse_dec(*args.pid);
     if (!args.symbolizer.live_pid) {

@@ -119,7 +119,10 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
     Frame f;
     if (!chain.empty()) set_name(f, facts(chain.front(), false).name);
     if (lines.load(ctx, unit, tables)) fill_from_row(unit, lines, address, f);
-    if (!f.raw_name.empty() || !f.file.empty()) out.push_back(std::move(f));
+    // The innermost of several frames is not the physical function; it is kept even when it has
+    // neither name nor file, as the full chain would keep it.
+    f.inlined = chain.size() > 1;
+    if (f.inlined || !f.raw_name.empty() || !f.file.empty()) out.push_back(std::move(f));
     return;
   }
   if (chain.empty()) {

@@ -71,8 +71,9 @@ struct UnitCache {
 // DWARFContext::getInliningInfoForAddress (inlines) or getLineInfoForAddress (not) with
 // FileLineInfoKind::AbsoluteFilePath and FunctionNameKind::LinkageName give them, converted as
 // Module::lookup converts a DILineInfo (DILineInfo::BadString becomes ""). Only raw_name, file,
-// line, column and discriminator are set. Without inlines, nothing is appended when there is
-// neither a function name nor a file name.
+// line, column and discriminator are set, and, without inlines, `inlined` when the one frame is
+// an inlined function's. Without inlines, nothing is appended when there is
+// neither a function name nor a file name, unless the frame is an inlined function's.
 // `tables` holds the line tables of ctx (one per .debug_line offset).
 void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
                   LineTables& tables, std::uint64_t address, bool inlines,

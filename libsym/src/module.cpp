@@ -68,6 +68,15 @@ struct Module::Impl {
   };
   mutable std::unordered_map<const llvm::DWARFUnit*, UnitFacts> units;
   mutable detail::LineTables line_tables;  // of `dwarf`, by .debug_line offset
+  // The compile unit of each address of the last prepare() (null: none), by address: lookup
+  // need not ask LLVM's address ranges twice.
+  mutable std::vector<std::pair<std::uint64_t, llvm::DWARFCompileUnit*>> unit_hints;
+  [[nodiscard]] llvm::DWARFCompileUnit* unit_for(llvm::DWARFContext& ctx, std::uint64_t vaddr) const {
+    auto it = std::lower_bound(unit_hints.begin(), unit_hints.end(), vaddr,
+                               [](const auto& hint, std::uint64_t a) { return hint.first < a; });
+    if (it != unit_hints.end() && it->first == vaddr) return it->second;
+    return ctx.getCompileUnitForCodeAddress(vaddr);
+  }
   UnitFacts& unit_facts(llvm::DWARFUnit& unit) const;
 
   [[nodiscard]] bool is_code(std::uint64_t vaddr) const {
@@ -678,6 +687,7 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
 }
 
 void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& options) const {
+  impl_->unit_hints.clear();
   if (!options.lines || vaddrs.size() < 2) return;
   const unsigned threads = std::min(std::thread::hardware_concurrency(), 8U);
   if (threads < 2) return;
@@ -693,13 +703,18 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   };
   std::vector<Work> work;
   std::unordered_map<const llvm::DWARFUnit*, std::size_t> index;
+  auto& hints = impl_->unit_hints;
+  hints.reserve(vaddrs.size());
   for (VirtAddr vaddr : vaddrs) {
     llvm::DWARFCompileUnit* unit = dwarf->getCompileUnitForCodeAddress(vaddr.value());
+    hints.emplace_back(vaddr.value(), unit);
     if (unit == nullptr) continue;
     auto [it, fresh] = index.try_emplace(unit, work.size());
     if (fresh) work.push_back({unit, {}, nullptr, std::nullopt});
     work[it->second].addresses.push_back(vaddr.value());
   }
+  std::sort(hints.begin(), hints.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   if (work.size() < 2) return;  // nothing to share out
   // Everything that touches state shared between units happens here, on this thread: the unit
   // DIE (and with it the unit's abbreviations, string offsets, address and range bases), the
@@ -746,7 +761,7 @@ Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const
     // tombstoned (to 0 with GNU ld --gc-sections): it may cover live code (.init, .plt). The
     // compile unit's range list has that range as well as its functions do; it is read once per
     // unit. (Not getDIEsForAddress, which walks the DIE tree for every address.)
-    llvm::DWARFCompileUnit* unit = dwarf->getCompileUnitForCodeAddress(vaddr.value());
+    llvm::DWARFCompileUnit* unit = impl_->unit_for(*dwarf, vaddr.value());
     Impl::UnitFacts* facts = unit != nullptr ? &impl_->unit_facts(*unit) : nullptr;
     cxx_unit = facts != nullptr && facts->cxx;
     // Live code may be covered by a dead range too (the dead one starts at 0): only an address
@@ -776,7 +791,9 @@ Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const
   // part "main.cold", "__adjust_heap<...>" for a ".constprop.0" clone, "_M_manager" of a lambda
   // type): the symbol table's name of the physical function is the full one. binutils and
   // llvm-symbolizer prefer it too. Inlined frames keep their DWARF names.
-  if (hit && cxx_unit && !frames.empty() && !frames.back().raw_name.starts_with("_Z")) {
+  // (Without inlines, the one frame may be an inlined function's: then it is left alone.)
+  const bool physical = !frames.empty() && !frames.back().inlined;
+  if (hit && cxx_unit && physical && !frames.back().raw_name.starts_with("_Z")) {
     const std::string& dwarf_name = frames.back().raw_name;
     if (hit->name.starts_with("_Z") ||
         (!dwarf_name.empty() && hit->name.starts_with(dwarf_name + "."))) {  // main -> main.cold
@@ -785,7 +802,7 @@ Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const
   }
   // The symbol table names the physical function when DWARF does not cover the address or has
   // no name for it.
-  if (hit && (frames.empty() || frames.back().raw_name.empty())) {
+  if (hit && (frames.empty() || (physical && frames.back().raw_name.empty()))) {
     if (frames.empty()) {
       frames.emplace_back();
       frames.back().file = hit->file;

@@ -1,6 +1,7 @@
 #include <libsym/printer.h>
 
-#include <cstdio>
+#include <charconv>
+#include <string_view>
 #include <unordered_map>
 
 namespace sym {
@@ -24,7 +25,8 @@ std::string_view name_of(const Frame& f, bool demangle) {
 // GNU addr2line demangles with libiberty, whose C++ output differs from LLVM's ("> >").
 // __cxa_demangle was half of a 100 000-address run, for a few thousand distinct names: each name
 // is demangled once per thread (the memo is dropped when it grows past a bound).
-std::string gnu_name_of(const Frame& f, bool demangle) {
+// The view stays valid until the next call on this thread.
+std::string_view gnu_name_of(const Frame& f, bool demangle) {
   if (f.raw_name.empty()) return "??";
   if (!demangle) return f.raw_name;
   thread_local std::unordered_map<std::string, std::string> memo;
@@ -33,10 +35,24 @@ std::string gnu_name_of(const Frame& f, bool demangle) {
   return memo.emplace(f.raw_name, demangle_gnu(f.raw_name)).first->second;
 }
 
-std::string padded_hex(std::uint64_t value, int width) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%0*llx", width, static_cast<unsigned long long>(value));
-  return buf;
+// "0x" and the value in at least `width` hex digits (zero-padded), as printf's "0x%0*llx".
+void append_padded_hex(std::string& out, std::uint64_t value, int width) {
+  char digits[16];
+  int n = 0;
+  do {
+    digits[n++] = "0123456789abcdef"[value & 15];
+    value >>= 4;
+  } while (value != 0);
+  out += "0x";
+  if (width > n) out.append(static_cast<std::size_t>(width - n), '0');
+  while (n > 0) out += digits[--n];
+}
+
+void append_decimal(std::string& out, std::uint64_t value) {
+  char buf[20];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  (void)ec;
+  out.append(buf, end);
 }
 
 // GNU addr2line (binutils 2.40, translate_addresses): a frame with a file prints "file:line"
@@ -44,7 +60,7 @@ std::string padded_hex(std::uint64_t value, int width) {
 // an address nothing covers prints "??:0".
 void print_gnu(std::string& out, const Symbolized& r, const PrintOptions& o) {
   if (o.addresses) {
-    out += "0x" + padded_hex(r.input, o.address_width);
+    append_padded_hex(out, r.input, o.address_width);
     out += o.pretty ? ": " : "\n";
   }
   if (r.frames.empty()) {
@@ -65,9 +81,11 @@ void print_gnu(std::string& out, const Symbolized& r, const PrintOptions& o) {
     if (f.line == 0) {
       out += "?";
     } else {
-      out += std::to_string(f.line);
+      append_decimal(out, f.line);
       if (i == 0 && f.discriminator != 0) {
-        out += " (discriminator " + std::to_string(f.discriminator) + ")";
+        out += " (discriminator ";
+        append_decimal(out, f.discriminator);
+        out += ')';
       }
     }
     out += '\n';

@@ -567,3 +567,39 @@ TEST_CASE("Module::prepare on all cores changes no answer") {
     CHECK(with_lines > 5000);  // DWARF answers compared, not just symbol names
   }
 }
+
+TEST_CASE("without inlines the one frame is the full chain's innermost") {
+  // addr2line without -i: the innermost (possibly inlined) function, the line of the address.
+  // The physical function's symbol-table name must not be pasted onto an inlined frame.
+  for (const std::string& path : {std::string("/proc/self/exe"),
+                                  std::string("/lib/x86_64-linux-gnu/libc.so.6")}) {
+    INFO(path);
+    auto m = sym::Module::open(path, sym::DebugSearch{});
+    REQUIRE(static_cast<bool>(m));
+    sym::FrameOptions chain_options;
+    sym::FrameOptions one_options;
+    one_options.inlines = false;
+    std::size_t inlined = 0;
+    std::size_t compared = 0;
+    for (const auto& seg : (*m)->segments()) {
+      if (!seg.executable()) continue;
+      for (std::uint64_t a = seg.vaddr; a < seg.vaddr + seg.filesz; a += 61) {
+        const auto chain = (*m)->lookup(sym::VirtAddr(a), chain_options).frames;
+        const auto one = (*m)->lookup(sym::VirtAddr(a), one_options).frames;
+        INFO("vaddr " << sym::to_hex(a));
+        REQUIRE(one.size() == std::min<std::size_t>(chain.size(), 1));
+        if (one.empty()) continue;
+        CHECK(one[0].raw_name == chain[0].raw_name);
+        CHECK(one[0].function == chain[0].function);
+        CHECK(one[0].file == chain[0].file);
+        CHECK(one[0].line == chain[0].line);
+        CHECK(one[0].column == chain[0].column);
+        CHECK(one[0].inlined == (chain.size() > 1));
+        inlined += chain.size() > 1 ? 1 : 0;
+        ++compared;
+      }
+    }
+    CHECK(compared > 10000);
+    CHECK(inlined > 1000);
+  }
+}
