@@ -4,6 +4,8 @@
 #include "dwarf_frames.h"
 #include "symbol_table.h"
 
+#include <llvm/ADT/StringMap.h>
+#include <llvm/ADT/StringSwitch.h>
 #include <llvm/DebugInfo/DIContext.h>
 #include <llvm/DebugInfo/DWARF/DWARFCompileUnit.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
@@ -11,8 +13,6 @@
 #include <llvm/Object/Decompressor.h>
 #include <llvm/Object/ELFObjectFile.h>
 #include <llvm/Object/ObjectFile.h>
-#include <llvm/ADT/StringMap.h>
-#include <llvm/ADT/StringSwitch.h>
 #include <llvm/Support/CRC.h>
 #include <llvm/Support/Endian.h>
 
@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <limits>
 #include <optional>
+#include <sched.h>
 #include <thread>
 #include <unordered_map>
 
@@ -63,6 +64,9 @@ struct Module::Impl {
   // What frames_at needs to know about a compile unit, computed once.
   struct UnitFacts {
     bool cxx = false;
+    // What prepare() has done with the unit: its DIEs, index and line table are read (only
+    // the clusters of new addresses are left), or it is a split-DWARF skeleton, left to lookup.
+    enum class Prepared : std::uint8_t { kNo, kYes, kSkeleton } prepared = Prepared::kNo;
     llvm::DWARFAddressRangesVector ranges;
     detail::UnitCache cache;  // line table, file names, function index (dwarf_frames.h)
   };
@@ -514,6 +518,26 @@ Module::Impl::UnitFacts& Module::Impl::unit_facts(llvm::DWARFUnit& unit) const {
 
 namespace {
 
+// Threads for work that can be shared out: the CPUs this process may run on (its affinity mask,
+// which taskset and container CPU sets limit), at most 8. LIBSYM_THREADS=N sets it (1: one
+// thread, as before threads were used).
+unsigned worker_threads() {
+  static const unsigned count = [] {
+    if (const char* env = std::getenv("LIBSYM_THREADS"); env != nullptr && *env != '\0') {
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(env, &end, 10);
+      if (*end == '\0' && n >= 1) return static_cast<unsigned>(std::min(n, 64UL));
+    }
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const int cpus = ::sched_getaffinity(0, sizeof set, &set) == 0
+                         ? CPU_COUNT(&set)
+                         : static_cast<int>(std::thread::hardware_concurrency());
+    return static_cast<unsigned>(std::clamp(cpus, 1, 8));
+  }();
+  return count;
+}
+
 // The debug sections a lookup reads, by the names DWARFContext gives them (no leading dot).
 // Location lists (variable locations), call frame information, macros and name indexes are
 // never read to symbolize; in libc's debug file .debug_loclists alone is a sixth of what LLVM
@@ -582,8 +606,7 @@ std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
     }
   };
   std::vector<std::thread> pool;
-  const std::size_t helpers =
-      std::min<std::size_t>(std::min(std::thread::hardware_concurrency(), 8U), jobs.size());
+  const std::size_t helpers = std::min<std::size_t>(worker_threads(), jobs.size());
   for (std::size_t t = 1; t < helpers; ++t) pool.emplace_back(inflate);
   inflate();
   for (std::thread& t : pool) t.join();
@@ -689,7 +712,7 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
 void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& options) const {
   impl_->unit_hints.clear();
   if (!options.lines || vaddrs.size() < 2) return;
-  const unsigned threads = std::min(std::thread::hardware_concurrency(), 8U);
+  const unsigned threads = worker_threads();
   if (threads < 2) return;
   const llvm::DWARFContext* ctx = impl_->dwarf_context();
   if (ctx == nullptr) return;
@@ -720,12 +743,19 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   // DIE (and with it the unit's abbreviations, string offsets, address and range bases), the
   // per-unit caches' slots, the line tables' slots. Split-DWARF skeletons are left to lookup:
   // their DIEs live in another context.
+  using Prepared = Impl::UnitFacts::Prepared;
   std::erase_if(work, [&](Work& w) {
+    w.facts = &impl_->unit_facts(*w.unit);
+    switch (w.facts->prepared) {
+      case Prepared::kYes: return false;  // only the clusters of its new addresses are left
+      case Prepared::kSkeleton: return true;
+      case Prepared::kNo: break;
+    }
     const llvm::DWARFDie die = w.unit->getUnitDIE();
     if (!die || die.find(llvm::dwarf::DW_AT_dwo_name) || die.find(llvm::dwarf::DW_AT_GNU_dwo_name)) {
+      w.facts->prepared = Prepared::kSkeleton;
       return true;
     }
-    w.facts = &impl_->unit_facts(*w.unit);
     w.lines = impl_->line_tables.reserve(*dwarf, *w.unit);
     return false;
   });
@@ -746,6 +776,7 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   for (std::size_t t = 0; t < helpers; ++t) pool.emplace_back(worker);
   worker();
   for (std::thread& t : pool) t.join();
+  for (Work& w : work) w.facts->prepared = Prepared::kYes;
 }
 
 Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const {

@@ -168,6 +168,22 @@ check "replaced file: answers say why" test "$(grep -c 'file changed since the s
 "$M" --maps "$tmp/prog.maps" --no-verify --output=gnu -f -i "$a" > "$tmp/out"
 check "--no-verify uses the file anyway" grep -qx outer "$tmp/out"
 
+# --- threads change no answer ----------------------------------------------------------------
+# libc through its debug file: its compressed sections are inflated, and a batch's compile units
+# read, on several threads unless LIBSYM_THREADS=1. Every 37th byte of its code, two ways.
+libc=/lib/x86_64-linux-gnu/libc.so.6
+read -r text_addr text_size < <(readelf -SW "$libc" | awk '$2 == ".text" { print $4, $6 }')
+python3 -c "import sys; a, n = int(sys.argv[1], 16), int(sys.argv[2], 16); print('\n'.join(hex(x) for x in range(a, a + n, 37)))" \
+  "$text_addr" "$text_size" > "$tmp/libc.addrs"
+"$M" -e "$libc" -a -f -i -C < "$tmp/libc.addrs" > "$tmp/libc.threads"
+LIBSYM_THREADS=1 "$M" -e "$libc" -a -f -i -C < "$tmp/libc.addrs" > "$tmp/libc.one"
+check "threads: thousands of libc addresses resolved" test "$(grep -c '^0x' "$tmp/libc.one")" -gt 10000
+check "threads: libc answers have lines" test "$(grep -c '\.c:[0-9]' "$tmp/libc.one")" -gt 10000
+check "threads: the same answers with LIBSYM_THREADS=1" cmp -s "$tmp/libc.threads" "$tmp/libc.one"
+LIBSYM_THREADS=1 "$M" -e "$libc" -a -f -C < "$tmp/libc.addrs" > "$tmp/libc.names"
+check "threads: without -i, the first frame of each chain" \
+  cmp -s "$tmp/libc.names" <(awk '/^0x/ { n = 0 } { if (n++ < 3) print }' "$tmp/libc.threads")
+
 # --- usage and input errors ------------------------------------------------------------------
 "$M" 0x1234 > /dev/null 2>&1; check "no source: exit 2" test $? = 2
 "$M" --bogus -e "$FX/pie_gcc" > /dev/null 2>&1; check "unknown option: exit 2" test $? = 2
