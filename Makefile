@@ -2,6 +2,7 @@ SHELL := /bin/bash
 # Thin wrapper: every target installs what is missing, then defers to meson/ninja.
 BUILD ?= build
 SAN_BUILD ?= build-san
+TSAN_BUILD ?= build-tsan
 MESON_OPTS ?= --buildtype=debugoptimized -Dwerror=true
 
 FUZZ_SECONDS ?= 60
@@ -9,7 +10,7 @@ FUZZ_RUNS ?=
 # One clang-19 build serves both: ASan + UBSan for the whole test suite, and the libFuzzer targets.
 SAN_OPTS = --buildtype=debugoptimized -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=enabled
 
-.PHONY: all deps build test demo clean bench fuzz test-sanitize
+.PHONY: all deps build test demo clean bench fuzz test-sanitize test-tsan
 
 all: build
 
@@ -41,13 +42,24 @@ test-sanitize: deps $(SAN_BUILD)/build.ninja
 	  status=$$?; awk '/^Ok:/ {ok=$$2} /^Fail:/ {f=$$2} /^Timeout:/ {f+=$$2} END {print "sanitize: " ok " passed, " f " failed"}' $(SAN_BUILD)/test-summary.log; \
 	  exit $$status
 
+# The whole test suite under ThreadSanitizer (clang-19) with 4 threads, for what runs on several
+# threads (Module::prepare, inflating debug sections). Not in CI (one more full build, ~15 min on
+# 2 cores); run it after touching that code.
+$(TSAN_BUILD)/build.ninja:
+	CXX=clang++-19 CC=clang-19 meson setup $(TSAN_BUILD) --buildtype=debugoptimized -Dwerror=true -Db_sanitize=thread -Db_lundef=false
+
+test-tsan: deps $(TSAN_BUILD)/build.ninja
+	ninja -C $(TSAN_BUILD)
+	LIBSYM_THREADS=4 TSAN_OPTIONS=halt_on_error=1 meson test -C $(TSAN_BUILD) --no-rebuild \
+	  --print-errorlogs --num-processes 2
+
 # libFuzzer campaigns: each target for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=600).
 fuzz: deps $(SAN_BUILD)/build.ninja
 	ninja -C $(SAN_BUILD)
 	@FUZZ_RUNS=$(FUZZ_RUNS) bash fuzz/run.sh $(SAN_BUILD) $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD)
 
 # Benchmark against llvm-symbolizer, addr2line, eu-addr2line, gimli and jeprof (release build in
 # build-bench; ~9 minutes, ~16 the first time; BENCH_QUICK=1 for a quick run). Results:
