@@ -31,6 +31,70 @@ bool narrow(std::uint64_t section, std::uint32_t& out) {
   return true;
 }
 
+// Whether LLVM 19's DWARF 5 prologue parse can be trusted with this prologue's directory and
+// file tables. It reads a count and then, per entry, every form of the entry format: with forms
+// that take no bytes and a count near 2^64 it grows its vectors until memory runs out. It
+// dereferences the constant of DW_LNCT_directory_index, _timestamp and _size without checking
+// that the form is a constant (an empty std::optional otherwise), and it passes forms it does not
+// know to code that misreads them (llvm-dwarfdump --debug-line aborts on such a file). So: every
+// form must be one LLVM knows, those three content types must be constants, and no count may
+// exceed the prologue's remaining bytes (an entry that takes bytes cannot repeat more often).
+// False means: no line table for this unit.
+bool v5_tables_safe(const llvm::DWARFDataExtractor& data, std::uint64_t offset) {
+  namespace dw = llvm::dwarf;
+  llvm::DataExtractor::Cursor c(offset);
+  const auto [total_length, format] = data.getInitialLength(c);
+  const std::uint16_t version = data.getU16(c);
+  if (!c || version < 5) {
+    llvm::consumeError(c.takeError());
+    return true;  // DWARF 2 to 4 tables are strings and LEB128s LLVM reads safely
+  }
+  const std::uint8_t address_size = data.getU8(c);
+  (void)data.getU8(c);  // segment selector size
+  const std::uint64_t header_length = data.getUnsigned(c, format == dw::DWARF64 ? 8 : 4);
+  const std::uint64_t header_end = c.tell() + header_length;
+  for (int i = 0; i < 5; ++i) (void)data.getU8(c);  // min_inst .. line_range
+  const std::uint8_t opcode_base = data.getU8(c);
+  for (unsigned op = 1; op < opcode_base; ++op) (void)data.getU8(c);
+  const dw::FormParams params{version, address_size, format};
+  const auto known = [](std::uint64_t form) {
+    return (form >= dw::DW_FORM_addr && form <= dw::DW_FORM_addrx4 && form != dw::DW_FORM_indirect &&
+            form != dw::DW_FORM_implicit_const && form != 0x02) ||
+           form == dw::DW_FORM_GNU_str_index || form == dw::DW_FORM_GNU_strp_alt;
+  };
+  const auto constant = [](std::uint64_t form) {
+    return form == dw::DW_FORM_data1 || form == dw::DW_FORM_data2 || form == dw::DW_FORM_data4 ||
+           form == dw::DW_FORM_data8 || form == dw::DW_FORM_udata;
+  };
+  for (int table = 0; table < 2 && c; ++table) {
+    const std::uint8_t descriptors = data.getU8(c);
+    std::vector<dw::Form> forms;
+    for (unsigned d = 0; d < descriptors && c; ++d) {
+      const std::uint64_t type = data.getULEB128(c);
+      const std::uint64_t form = data.getULEB128(c);
+      if (!c) break;
+      if (!known(form)) return false;
+      if ((type == dw::DW_LNCT_directory_index || type == dw::DW_LNCT_timestamp ||
+           type == dw::DW_LNCT_size) && !constant(form)) {
+        return false;
+      }
+      forms.push_back(static_cast<dw::Form>(form));
+    }
+    const std::uint64_t count = data.getULEB128(c);
+    if (!c) break;
+    if (count > header_end - std::min(header_end, c.tell())) return false;
+    std::uint64_t at = c.tell();
+    for (std::uint64_t e = 0; e < count; ++e) {
+      for (dw::Form form : forms) {
+        if (!llvm::DWARFFormValue::skipValue(form, data, &at, params)) return true;  // LLVM fails
+      }
+    }
+    c = llvm::DataExtractor::Cursor(at);
+  }
+  llvm::consumeError(c.takeError());
+  return true;
+}
+
 }  // namespace
 
 LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::uint64_t offset,
@@ -40,6 +104,7 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
   prologue_.clear();
   rows_.clear();
   sequences_.clear();
+  if (!v5_tables_safe(data, offset)) return Status::kFailed;
   if (llvm::Error e = prologue_.parse(data, &offset, ignore, ctx, unit)) {
     llvm::consumeError(std::move(e));
     return Status::kFailed;

@@ -124,6 +124,11 @@ std::string to_hex_string(llvm::ArrayRef<std::uint8_t> bytes) {
   return out;
 }
 
+// [offset, offset + size) lies within a file of file_size bytes (no sum that wraps).
+bool within(std::uint64_t file_size, std::uint64_t offset, std::uint64_t size) {
+  return offset <= file_size && size <= file_size - offset;
+}
+
 template <class ELFT>
 llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
   auto created = obj::ELFFile<ELFT>::create(bytes);
@@ -142,6 +147,9 @@ llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
       if (offset + filesz < offset || vaddr + filesz < vaddr || vaddr + memsz < vaddr) continue;
       facts.segments.push_back({offset, vaddr, filesz, memsz, ph.p_flags});
     } else if (ph.p_type == llvm::ELF::PT_NOTE && facts.build_id.empty()) {
+      // LLVM checks p_offset + p_filesz against the file size, a sum that can wrap past 2^64:
+      // the notes are read only when they lie in the file.
+      if (!within(bytes.size(), ph.p_offset, ph.p_filesz)) continue;
       llvm::Error err = llvm::Error::success();
       for (const auto& note : elf.notes(ph, err)) {
         if (note.getType() == llvm::ELF::NT_GNU_BUILD_ID && note.getName() == "GNU") {
@@ -166,7 +174,8 @@ llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
       llvm::consumeError(name.takeError());
       continue;
     }
-    if (sec.sh_type == llvm::ELF::SHT_NOTE && facts.build_id.empty()) {
+    if (sec.sh_type == llvm::ELF::SHT_NOTE && facts.build_id.empty() &&
+        within(bytes.size(), sec.sh_offset, sec.sh_size)) {
       llvm::Error err = llvm::Error::success();
       for (const auto& note : elf.notes(sec, err)) {
         if (note.getType() == llvm::ELF::NT_GNU_BUILD_ID && note.getName() == "GNU") {

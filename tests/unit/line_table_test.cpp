@@ -373,3 +373,66 @@ TEST_CASE("line tables: an extended opcode whose length wraps around ends the pa
   CHECK(ours.parse(data, 0, *ctx, nullptr) == LineTable::Status::kParsed);
   CHECK(ours.rows().size() == 1);
 }
+
+TEST_CASE("line tables: DWARF 5 entry formats LLVM would misread are refused") {
+  // LLVM 19 dereferences the constant of a directory index written in a non-constant form, and
+  // repeats entries of zero-size forms as often as a count near 2^64 says (until memory runs
+  // out). Such a table gives the unit no line table instead.
+  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> no_sections;
+  auto ctx = llvm::DWARFContext::create(no_sections, 8);
+  namespace dw = llvm::dwarf;
+  const auto table = [](std::uint64_t dir_path_form, std::uint64_t dir_count,
+                        std::uint64_t file_index_form) {
+    Writer rest;
+    for (int v : {1, 1, 1, -5, 14, 13}) rest.u8(static_cast<std::uint8_t>(v));
+    for (int len : {0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1}) rest.u8(len);
+    rest.u8(1);
+    rest.uleb(dw::DW_LNCT_path);
+    rest.uleb(dir_path_form);
+    rest.uleb(dir_count);
+    if (dir_path_form == dw::DW_FORM_string) rest.str("/comp");
+    rest.u8(2);
+    rest.uleb(dw::DW_LNCT_path);
+    rest.uleb(dw::DW_FORM_string);
+    rest.uleb(dw::DW_LNCT_directory_index);
+    rest.uleb(file_index_form);
+    rest.uleb(1);
+    rest.str("a.c");
+    if (file_index_form == dw::DW_FORM_udata) rest.uleb(0);
+    if (file_index_form == dw::DW_FORM_strp) rest.fixed(0, 4);
+    Writer program;
+    program.u8(0x20);
+    program.u8(0);
+    program.uleb(1);
+    program.u8(dw::DW_LNE_end_sequence);
+    Writer out;
+    out.fixed(2 + 2 + 4 + rest.bytes.size() + program.bytes.size(), 4);
+    out.fixed(5, 2);
+    out.u8(8);
+    out.u8(0);
+    out.fixed(rest.bytes.size(), 4);
+    out.bytes += rest.bytes + program.bytes;
+    return out.bytes;
+  };
+  const auto parse = [&](const std::string& bytes) {
+    llvm::DWARFDataExtractor data(llvm::StringRef(bytes), true, 8);
+    LineTable ours;
+    return ours.parse(data, 0, *ctx, nullptr);
+  };
+  // The well-formed table parses, as LLVM parses it.
+  const std::string good = table(dw::DW_FORM_string, 1, dw::DW_FORM_udata);
+  {
+    llvm::DWARFDataExtractor data(llvm::StringRef(good), true, 8);
+    llvm::DWARFDebugLine::LineTable theirs;
+    std::uint64_t offset = 0;
+    REQUIRE(!theirs.parse(data, &offset, *ctx, nullptr, ignore));
+    LineTable ours;
+    REQUIRE(ours.parse(data, 0, *ctx, nullptr) == LineTable::Status::kParsed);
+    require_same(ours, theirs);
+    CHECK(ours.rows().size() == 2);
+  }
+  CHECK(parse(table(dw::DW_FORM_string, 1, dw::DW_FORM_strp)) == LineTable::Status::kFailed);
+  CHECK(parse(table(dw::DW_FORM_flag_present, ~0ULL >> 1, dw::DW_FORM_udata)) ==
+        LineTable::Status::kFailed);
+  CHECK(parse(table(0x7d71, 1, dw::DW_FORM_udata)) == LineTable::Status::kFailed);
+}
