@@ -6,7 +6,6 @@
 #include <llvm/DebugInfo/DWARF/DWARFFormValue.h>
 #include <llvm/DebugInfo/DWARF/DWARFUnit.h>
 #include <llvm/Support/Error.h>
-#include <llvm/Support/LEB128.h>
 
 #include <algorithm>
 #include <array>
@@ -93,6 +92,62 @@ bool v5_tables_safe(const llvm::DWARFDataExtractor& data, std::uint64_t offset) 
   }
   llvm::consumeError(c.takeError());
   return true;
+}
+
+// llvm::decodeULEB128 and decodeSLEB128 (what DataExtractor reads LEB128 with), without their
+// shifts by 64 or more, which are undefined behaviour in C++ (UBSan stops there). The results
+// are those of LLVM's library on x86-64: a ULEB128 slice at such a shift is 0 (else "too big"),
+// and a SLEB128 slice there is shifted by the count modulo 64, as the processor's shift does.
+// Errors as LLVM's: at the end of the data, or a value that does not fit; *n is set only then.
+std::uint64_t read_uleb128(const std::uint8_t* p, unsigned* n, const std::uint8_t* end,
+                           const char** error) {
+  const std::uint8_t* const start = p;
+  std::uint64_t value = 0;
+  unsigned shift = 0;
+  do {
+    if (p == end) {
+      *error = "malformed uleb128, extends past end";
+      return 0;
+    }
+    const std::uint64_t slice = *p & 0x7fU;
+    if (shift >= 63 && ((shift == 63 && (slice << shift >> shift) != slice) ||
+                        (shift > 63 && slice != 0))) {
+      *error = "uleb128 too big for uint64";
+      return 0;
+    }
+    if (shift < 64) value += slice << shift;
+    shift += 7;
+  } while (*p++ >= 128);
+  *n = static_cast<unsigned>(p - start);
+  return value;
+}
+
+std::int64_t read_sleb128(const std::uint8_t* p, unsigned* n, const std::uint8_t* end,
+                          const char** error) {
+  const std::uint8_t* const start = p;
+  std::uint64_t value = 0;
+  unsigned shift = 0;
+  std::uint8_t byte = 0;
+  do {
+    if (p == end) {
+      *error = "malformed sleb128, extends past end";
+      return 0;
+    }
+    byte = *p;
+    const std::uint64_t slice = byte & 0x7fU;
+    const bool negative = (value >> 63) != 0;
+    if (shift >= 63 && ((shift == 63 && slice != 0 && slice != 0x7f) ||
+                        (shift > 63 && slice != (negative ? 0x7fU : 0U)))) {
+      *error = "sleb128 too big for int64";
+      return 0;
+    }
+    value |= slice << (shift & 63U);
+    shift += 7;
+    ++p;
+  } while (byte >= 128);
+  if (shift < 64 && (byte & 0x40U) != 0) value |= ~std::uint64_t{0} << shift;  // sign-extend
+  *n = static_cast<unsigned>(p - start);
+  return static_cast<std::int64_t>(value);
 }
 
 }  // namespace
@@ -192,7 +247,7 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
     const char* error = nullptr;
     const auto uleb = [&]() -> std::uint64_t {
       unsigned n = 0;
-      const std::uint64_t v = llvm::decodeULEB128(bytes + at, &n, end, &error);
+      const std::uint64_t v = read_uleb128(bytes + at, &n, end, &error);
       if (error == nullptr) at += n;
       return error == nullptr ? v : 0;
     };
@@ -249,7 +304,7 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
         }
         case dw::DW_LNS_advance_line: {
           unsigned n = 0;
-          const std::int64_t v = llvm::decodeSLEB128(bytes + at, &n, end, &error);
+          const std::int64_t v = read_sleb128(bytes + at, &n, end, &error);
           if (error == nullptr) {
             at += n;
             row.line = static_cast<std::uint32_t>(row.line + v);
