@@ -98,7 +98,8 @@ bool v5_tables_safe(const llvm::DWARFDataExtractor& data, std::uint64_t offset) 
 // shifts by 64 or more, which are undefined behaviour in C++ (UBSan stops there). The results
 // are those of LLVM's library on x86-64: a ULEB128 slice at such a shift is 0 (else "too big"),
 // and a SLEB128 slice there is shifted by the count modulo 64, as the processor's shift does.
-// Errors as LLVM's: at the end of the data, or a value that does not fit; *n is set only then.
+// Errors as LLVM's: at the end of the data, or a value that does not fit; *n is set only when
+// there is none.
 std::uint64_t read_uleb128(const std::uint8_t* p, unsigned* n, const std::uint8_t* end,
                            const char** error) {
   const std::uint8_t* const start = p;
@@ -239,7 +240,7 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
   };
 
   bool failed = false;
-  std::uint64_t at = offset = table_offset + p.getLength();
+  std::uint64_t at = table_offset + p.getLength();
   while (at < end_offset && !failed) {
     const std::uint64_t opcode_offset = at;
     const std::uint8_t opcode = bytes[at++];

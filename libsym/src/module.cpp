@@ -547,6 +547,21 @@ unsigned worker_threads() {
   return count;
 }
 
+// Calls job(i) once for every i < count, the indices taken in turn by up to worker_threads()
+// threads, this one among them; returns when every call has returned.
+template <class Job>
+void for_each_shared(std::size_t count, const Job& job) {
+  std::atomic<std::size_t> next{0};
+  const auto take = [&] {
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < count;) job(i);
+  };
+  std::vector<std::thread> pool;
+  const std::size_t threads = std::min<std::size_t>(worker_threads(), count);
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(take);
+  take();
+  for (std::thread& t : pool) t.join();
+}
+
 // The debug sections a lookup reads, by the names DWARFContext gives them (no leading dot).
 // Location lists (variable locations), call frame information, macros and name indexes are
 // never read to symbolize; in libc's debug file .debug_loclists alone is a sixth of what LLVM
@@ -603,22 +618,14 @@ std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
   }
   std::sort(jobs.begin(), jobs.end(),
             [](const Job& a, const Job& b) { return a.data.size() > b.data.size(); });
-  std::atomic<std::size_t> next{0};
-  const auto inflate = [&] {
-    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < jobs.size();) {
-      Job& job = jobs[i];
-      const std::uint64_t size = job.decompressor->getDecompressedSize();
-      job.out = std::make_unique_for_overwrite<std::uint8_t[]>(size);
-      llvm::Error e = job.decompressor->decompress({job.out.get(), size});
-      job.ok = !e;
-      llvm::consumeError(std::move(e));
-    }
-  };
-  std::vector<std::thread> pool;
-  const std::size_t helpers = std::min<std::size_t>(worker_threads(), jobs.size());
-  for (std::size_t t = 1; t < helpers; ++t) pool.emplace_back(inflate);
-  inflate();
-  for (std::thread& t : pool) t.join();
+  for_each_shared(jobs.size(), [&](std::size_t i) {
+    Job& job = jobs[i];
+    const std::uint64_t size = job.decompressor->getDecompressedSize();
+    job.out = std::make_unique_for_overwrite<std::uint8_t[]>(size);
+    llvm::Error e = job.decompressor->decompress({job.out.get(), size});
+    job.ok = !e;
+    llvm::consumeError(std::move(e));
+  });
   for (Job& job : jobs) {
     if (!job.ok) continue;
     const llvm::StringRef bytes(reinterpret_cast<const char*>(job.out.get()),
@@ -721,8 +728,7 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
 void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& options) const {
   impl_->unit_hints.clear();
   if (!options.lines || vaddrs.size() < 2) return;
-  const unsigned threads = worker_threads();
-  if (threads < 2) return;
+  if (worker_threads() < 2) return;
   const llvm::DWARFContext* ctx = impl_->dwarf_context();
   if (ctx == nullptr) return;
   auto* dwarf = const_cast<llvm::DWARFContext*>(ctx);
@@ -771,20 +777,12 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   // Then each unit's own work, units taken in turn by the threads: LLVM extracts one unit's
   // DIEs from that unit's data alone once its unit DIE is read (as llvm-gsymutil does in
   // parallel), and the function index and line table of a unit are that unit's.
-  std::atomic<std::size_t> next{0};
-  const auto worker = [&] {
-    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < work.size();) {
-      Work& w = work[i];
-      (void)w.unit->getNumDIEs();
-      w.facts->cache.functions.warm(*w.unit, w.addresses);
-      if (w.lines) detail::LineTables::run(*w.lines);
-    }
-  };
-  std::vector<std::thread> pool;
-  const std::size_t helpers = std::min<std::size_t>(threads, work.size()) - 1;
-  for (std::size_t t = 0; t < helpers; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  for_each_shared(work.size(), [&](std::size_t i) {
+    Work& w = work[i];
+    (void)w.unit->getNumDIEs();
+    w.facts->cache.functions.warm(*w.unit, w.addresses);
+    if (w.lines) detail::LineTables::run(*w.lines);
+  });
   for (Work& w : work) w.facts->prepared = Prepared::kYes;
 }
 
