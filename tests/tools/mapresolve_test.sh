@@ -184,6 +184,20 @@ LIBSYM_THREADS=1 "$M" -e "$libc" -a -f -C < "$tmp/libc.addrs" > "$tmp/libc.names
 check "threads: without -i, the first frame of each chain" \
   cmp -s "$tmp/libc.names" <(awk '/^0x/ { n = 0 } { if (n++ < 3) print }' "$tmp/libc.threads")
 
+# --- split DWARF: a batch whose units are all skeletons --------------------------------------
+# prepare() leaves skeleton units to lookup; a batch with nothing else to share out must still
+# be answered (its thread count was once computed as 0 - 1).
+mkdir -p "$tmp/split"
+printf 'int g(int x);\nint main(int c, char **v) { (void)v; return g(c); }\n' > "$tmp/split/a.c"
+printf 'int g(int x) { return x * 3 + 1; }\n' > "$tmp/split/b.c"
+(cd "$tmp/split" && cc -O1 -g -gsplit-dwarf a.c b.c -o prog)
+split_main=$(nm "$tmp/split/prog" | awk '$3 == "main" { print "0x" $1 }')
+split_g=$(nm "$tmp/split/prog" | awk '$3 == "g" { print "0x" $1 }')
+printf '%s\n%s\n' "$split_main" "$split_g" | "$M" -e "$tmp/split/prog" -f > "$tmp/split.out"
+check "split DWARF batch: answered" test $? = 0
+check "split DWARF batch: lines from the .dwo files" \
+  test "$(tr '\n' ' ' < "$tmp/split.out")" = "main $tmp/split/a.c:2 g $tmp/split/b.c:1 "
+
 # --- usage and input errors ------------------------------------------------------------------
 "$M" 0x1234 > /dev/null 2>&1; check "no source: exit 2" test $? = 2
 "$M" --bogus -e "$FX/pie_gcc" > /dev/null 2>&1; check "unknown option: exit 2" test $? = 2
