@@ -1,6 +1,7 @@
 #include <libsym/module.h>
 
 #include "debuginfod.h"
+#include "die_bounds.h"
 #include "dwarf_frames.h"
 #include "symbol_table.h"
 
@@ -55,7 +56,8 @@ struct Module::Impl {
   std::uint16_t machine = 0;
   bool is_64 = false;
   detail::SymbolTable symbols;
-  std::string warning;  // what could not be read, "" when all is well
+  // What could not be read, "" when all is well; grows when a lookup finds broken DWARF.
+  mutable std::string warning;
   bool dwarf_usable = true;  // false when the debug sections must not be handed to LLVM
   // [start, end) of the executable sections (or, without sections, executable segments): a
   // DWARF range that starts outside all of them is a linker tombstone (--gc-sections).
@@ -63,6 +65,10 @@ struct Module::Impl {
 
   // What frames_at needs to know about a compile unit, computed once.
   struct UnitFacts {
+    // How far the unit's DIEs are checked (die_bounds.h) before LLVM extracts them: its unit DIE,
+    // all of them, or found to hold a value past the end of .debug_info (kept away from LLVM).
+    enum class Dies : std::uint8_t { kUnchecked, kUnitDie, kAll, kBad } dies = Dies::kUnchecked;
+    bool read = false;  // cxx and ranges are read
     bool cxx = false;
     // What prepare() has done with the unit: its DIEs, index and line table are read (only
     // the clusters of new addresses are left), or it is a split-DWARF skeleton, left to lookup.
@@ -81,7 +87,23 @@ struct Module::Impl {
     if (it != unit_hints.end() && it->first == vaddr) return it->second;
     return ctx.getCompileUnitForCodeAddress(vaddr);
   }
+  // The unit's slot, its unit DIE checked and read; dies == kBad when the check failed.
   UnitFacts& unit_facts(llvm::DWARFUnit& unit) const;
+  // Checks every DIE of the unit (once) before LLVM extracts them; when the unit refers into
+  // other units, every unit of the file. False when the unit, or the file's DWARF, is refused.
+  bool all_dies_checked(llvm::DWARFUnit& unit, UnitFacts& facts) const;
+  void settle(const llvm::DWARFUnit& unit, UnitFacts& facts, const detail::DieCheck& check,
+              UnitFacts::Dies checked) const;
+  void check_every_unit() const;
+  mutable bool every_unit_checked = false;
+  mutable std::string bad_unit;  // describes the first unit whose check failed
+  // The file's DWARF is not used: LLVM would extract DIEs that hold values past the end of
+  // .debug_info (a unit DIE it reads to map addresses, or a unit others refer into).
+  mutable bool dwarf_refused = false;
+  void refuse_dwarf(const std::string& why) const;
+  void add_warning(const std::string& text) const {
+    warning += (warning.empty() ? "" : "; ") + text;
+  }
 
   [[nodiscard]] bool is_code(std::uint64_t vaddr) const {
     for (const auto& [start, end] : code_ranges) {
@@ -511,18 +533,23 @@ std::string demangle_gnu(std::string_view name) {
 }
 
 Module::Impl::UnitFacts& Module::Impl::unit_facts(llvm::DWARFUnit& unit) const {
-  auto [it, fresh] = units.try_emplace(&unit);
-  if (fresh) {
+  UnitFacts& facts = units[&unit];
+  using Dies = UnitFacts::Dies;
+  if (facts.dies == Dies::kUnchecked) {
+    settle(unit, facts, detail::check_dies(unit, /*unit_die_only=*/true), Dies::kUnitDie);
+  }
+  if (!facts.read && facts.dies != Dies::kBad) {
+    facts.read = true;
     const llvm::DWARFDie die = unit.getUnitDIE();
-    it->second.cxx = is_cxx(static_cast<std::uint16_t>(
+    facts.cxx = is_cxx(static_cast<std::uint16_t>(
         llvm::dwarf::toUnsigned(die.find(llvm::dwarf::DW_AT_language), 0)));
     if (auto ranges = die.getAddressRanges()) {
-      it->second.ranges = std::move(*ranges);
+      facts.ranges = std::move(*ranges);
     } else {
       llvm::consumeError(ranges.takeError());
     }
   }
-  return it->second;
+  return facts;
 }
 
 namespace {
@@ -640,6 +667,68 @@ std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
 
 }  // namespace
 
+void Module::Impl::settle(const llvm::DWARFUnit& unit, UnitFacts& facts,
+                          const detail::DieCheck& check, UnitFacts::Dies checked) const {
+  if (check.ok) {
+    facts.dies = checked;
+    return;
+  }
+  facts.dies = UnitFacts::Dies::kBad;
+  if (bad_unit.empty()) bad_unit = detail::describe(unit, check);
+  add_warning("debug info of " + origin.path + ": a compile unit not used: " +
+              detail::describe(unit, check));
+}
+
+void Module::Impl::refuse_dwarf(const std::string& why) const {
+  dwarf_refused = true;
+  add_warning("debug info of " + origin.path + " not used: " + why);
+}
+
+bool Module::Impl::all_dies_checked(llvm::DWARFUnit& unit, UnitFacts& facts) const {
+  using Dies = UnitFacts::Dies;
+  if (facts.dies != Dies::kAll && facts.dies != Dies::kBad) {
+    const detail::DieCheck check = detail::check_dies(unit, /*unit_die_only=*/false);
+    settle(unit, facts, check, Dies::kAll);
+    if (check.ok && check.refers_across) check_every_unit();
+  }
+  return facts.dies == Dies::kAll && !dwarf_refused;
+}
+
+void Module::Impl::check_every_unit() const {
+  if (every_unit_checked) return;
+  every_unit_checked = true;
+  using Dies = UnitFacts::Dies;
+  struct Todo {
+    llvm::DWARFUnit* unit;
+    UnitFacts* facts;
+    detail::DieCheck check;
+  };
+  std::vector<Todo> todo;
+  for (const auto& unit : dwarf->normal_units()) {
+    UnitFacts& facts = units[unit.get()];
+    if (facts.dies == Dies::kAll || facts.dies == Dies::kBad) continue;
+    (void)unit->getAbbreviations();  // parsed here, one at a time: LLVM's parse takes no lock
+    todo.push_back({unit.get(), &facts, {}});
+  }
+  for_each_shared(todo.size(), [&](std::size_t i) {
+    todo[i].check = detail::check_dies(*todo[i].unit, /*unit_die_only=*/false);
+  });
+  // A unit referred into may be any unit: one that fails keeps the whole file's DWARF from LLVM.
+  const bool told = !bad_unit.empty();  // a unit failed before, and the warning says which
+  for (Todo& t : todo) {
+    if (t.check.ok) {
+      t.facts->dies = Dies::kAll;
+    } else {
+      t.facts->dies = Dies::kBad;
+      if (bad_unit.empty()) bad_unit = detail::describe(*t.unit, t.check);
+    }
+  }
+  if (!bad_unit.empty()) {
+    refuse_dwarf("its units refer into one another (DW_FORM_ref_addr), and one is broken" +
+                 (told ? std::string() : ": " + bad_unit));
+  }
+}
+
 const llvm::DWARFContext* Module::Impl::dwarf_context() const {
   if (!dwarf_tried) {
     dwarf_tried = true;
@@ -656,14 +745,25 @@ const llvm::DWARFContext* Module::Impl::dwarf_context() const {
       const std::string path = source->buffer->getBufferIdentifier().str();
       if (!source->object->isRelocatableObject() && !std::filesystem::exists(path + ".dwp", ec)) {
         dwarf = dwarf_from_sections(*source->object, inflated, dwarf_sections);
-        return dwarf.get();
+      } else {
+        dwarf = llvm::DWARFContext::create(*source->object,
+                                           llvm::DWARFContext::ProcessDebugRelocations::Process,
+                                           nullptr, "", ignore, ignore, /*ThreadSafe=*/true);
       }
-      dwarf = llvm::DWARFContext::create(*source->object,
-                                         llvm::DWARFContext::ProcessDebugRelocations::Process,
-                                         nullptr, "", ignore, ignore, /*ThreadSafe=*/true);
+      // The first address LLVM maps to a unit makes it read the unit DIE of every unit that
+      // .debug_aranges leaves out: those are checked now, and one that fails would be read
+      // whatever the address, so the file's DWARF is not used.
+      for (llvm::DWARFUnit* unit : detail::units_outside_aranges(*dwarf)) {
+        const detail::DieCheck check = detail::check_dies(*unit, /*unit_die_only=*/true);
+        if (!check.ok) {
+          refuse_dwarf(detail::describe(*unit, check));
+          break;
+        }
+        units[unit].dies = UnitFacts::Dies::kUnitDie;
+      }
     }
   }
-  return dwarf.get();
+  return dwarf_refused ? nullptr : dwarf.get();
 }
 
 Module::Module(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -738,6 +838,7 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
     std::vector<std::uint64_t> addresses;
     Impl::UnitFacts* facts = nullptr;
     std::optional<detail::LineTables::Job> lines;
+    std::optional<detail::DieCheck> check;  // when the workers checked the unit's DIEs
   };
   std::vector<Work> work;
   std::unordered_map<const llvm::DWARFUnit*, std::size_t> index;
@@ -748,7 +849,7 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
     hints.emplace_back(vaddr.value(), unit);
     if (unit == nullptr) continue;
     auto [it, fresh] = index.try_emplace(unit, work.size());
-    if (fresh) work.push_back({unit, {}, nullptr, std::nullopt});
+    if (fresh) work.push_back({unit, {}, nullptr, std::nullopt, std::nullopt});
     work[it->second].addresses.push_back(vaddr.value());
   }
   std::sort(hints.begin(), hints.end(),
@@ -759,8 +860,10 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   // per-unit caches' slots, the line tables' slots. Split-DWARF skeletons are left to lookup:
   // their DIEs live in another context.
   using Prepared = Impl::UnitFacts::Prepared;
+  using Dies = Impl::UnitFacts::Dies;
   std::erase_if(work, [&](Work& w) {
     w.facts = &impl_->unit_facts(*w.unit);
+    if (w.facts->dies == Dies::kBad) return true;
     switch (w.facts->prepared) {
       case Prepared::kYes: return false;  // only the clusters of its new addresses are left
       case Prepared::kSkeleton: return true;
@@ -777,13 +880,28 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   // Then each unit's own work, units taken in turn by the threads: LLVM extracts one unit's
   // DIEs from that unit's data alone once its unit DIE is read (as llvm-gsymutil does in
   // parallel), and the function index and line table of a unit are that unit's.
+  // A unit's DIEs are checked (die_bounds.h) before LLVM extracts them; the function index
+  // and line table read only the unit's own DIEs.
   for_each_shared(work.size(), [&](std::size_t i) {
     Work& w = work[i];
+    if (w.facts->dies != Dies::kAll) {
+      w.check = detail::check_dies(*w.unit, /*unit_die_only=*/false);
+      if (!w.check->ok) return;
+    }
     (void)w.unit->getNumDIEs();
     w.facts->cache.functions.warm(*w.unit, w.addresses);
     if (w.lines) detail::LineTables::run(*w.lines);
   });
-  for (Work& w : work) w.facts->prepared = Prepared::kYes;
+  bool refers_across = false;
+  for (Work& w : work) {
+    if (w.check) {
+      impl_->settle(*w.unit, *w.facts, *w.check, Dies::kAll);
+      refers_across = refers_across || w.check->refers_across;
+    }
+    if (w.facts->dies == Dies::kAll) w.facts->prepared = Prepared::kYes;
+  }
+  // Before any lookup follows a reference into another unit.
+  if (refers_across) impl_->check_every_unit();
 }
 
 Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const {
@@ -801,6 +919,8 @@ Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const
     // unit. (Not getDIEsForAddress, which walks the DIE tree for every address.)
     llvm::DWARFCompileUnit* unit = impl_->unit_for(*dwarf, vaddr.value());
     Impl::UnitFacts* facts = unit != nullptr ? &impl_->unit_facts(*unit) : nullptr;
+    // A unit whose DIEs LLVM must not extract is left to the symbol table.
+    if (facts != nullptr && !impl_->all_dies_checked(*unit, *facts)) facts = nullptr;
     cxx_unit = facts != nullptr && facts->cxx;
     // Live code may be covered by a dead range too (the dead one starts at 0): only an address
     // that no range starting in code covers is tombstoned.

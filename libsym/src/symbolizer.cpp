@@ -56,11 +56,21 @@ Symbolizer::Entry& Symbolizer::entry_for(const std::string& path) {
   }
   slot->module = module->get();
   modules_.emplace(key, std::move(*module));
-  if (!slot->module->warning().empty() && on_problem_) {
-    // Usable, but not fully: said once, with Reason::kNone.
-    on_problem_(ModuleProblem{path, Reason::kNone, path + ": " + slot->module->warning()});
-  }
+  // Usable, but not fully: said once, with Reason::kNone.
+  report_new_warning(path, *slot->module);
   return *slot;
+}
+
+void Symbolizer::report_new_warning(const std::string& path, const Module& module) {
+  const std::string& warning = module.warning();
+  std::size_t& told = warned_[&module];
+  if (warning.size() <= told) return;
+  // Module::warning() only grows, each new part after "; ".
+  const std::size_t from = told == 0 ? 0 : told + 2;
+  told = warning.size();
+  if (on_problem_ && from < warning.size()) {
+    on_problem_(ModuleProblem{path, Reason::kNone, path + ": " + warning.substr(from)});
+  }
 }
 
 void Symbolizer::add_module(const std::string& path, std::unique_ptr<Module> module) {
@@ -214,6 +224,7 @@ std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
           }
           resolve_at(*module, s, *vaddr);
         });
+    report_new_warning(path, *module);
   }
   return out;
 }
@@ -251,6 +262,7 @@ std::vector<Symbolized> Symbolizer::symbolize_elf(const std::string& path,
         s.file_offset = module->to_file_offset(VirtAddr(s.lookup));
         resolve_at(*module, s, VirtAddr(s.lookup));
       });
+  report_new_warning(path, *module);
   return out;
 }
 

@@ -603,3 +603,57 @@ TEST_CASE("without inlines the one frame is the full chain's innermost") {
     CHECK(inlined > 1000);
   }
 }
+
+TEST_CASE("DIEs LLVM would read past the end of .debug_info: the symbol table answers, a warning says why") {
+  // tests/fixtures/src/broken_dies.S: hand-made DWARF whose DIEs LLVM 19 extracts by reading
+  // outside the section (llvm-symbolizer-19 and llvm-dwarfdump-19 crash on these files).
+  struct Case {
+    std::string file;
+    std::string warning;  // expected in the problem reported; "" for none
+  };
+  const std::string dir = test::fixture_dir();
+  const std::string past = ", past the end of .debug_info";
+  const std::vector<Case> cases = {
+      {"broken_unit_die", "debug info of " + dir + "/broken_unit_die not used: the DIE at 0xb of "
+                          "the unit at 0x0 has a value at 0x7fffff10" + past},
+      {"broken_unit_die_aranges", "debug info of " + dir + "/broken_unit_die_aranges: a compile "
+                                  "unit not used: the DIE at 0xb of the unit at 0x0" },
+      {"broken_child", "debug info of " + dir + "/broken_child: a compile unit not used: the DIE "
+                       "at 0x43 of the unit at 0x0 has a value at 0x7fffff48" + past},
+      {"broken_across", "not used: its units refer into one another (DW_FORM_ref_addr), and one "
+                        "is broken"},
+      {"sound_across", ""},
+  };
+  for (const Case& c : cases) {
+    INFO(c.file);
+    const std::string path = dir + "/" + c.file;
+    auto address_of = [&](const std::string& name) {
+      const std::string out = test::run("nm '" + path + "' | awk '$3 == \"" + name + "\" {print $1}'");
+      return sym::VirtAddr(std::stoull(out, nullptr, 16));
+    };
+    const sym::VirtAddr victim = address_of("victim"), other = address_of("other");
+    // One address (lookup alone) and both (Module::prepare first, on the worker threads).
+    for (const std::vector<sym::VirtAddr>& batch : {std::vector{victim}, std::vector{victim, other}}) {
+      sym::Symbolizer symbolizer{sym::SymbolizerOptions{}};
+      std::string problems;
+      symbolizer.on_problem([&](const sym::ModuleProblem& p) { problems += p.detail + "\n"; });
+      const auto results = symbolizer.symbolize_elf(path, batch, Adjust::kNone);
+      REQUIRE(results.size() == batch.size());
+      REQUIRE(results[0].frames.size() == 1);
+      CHECK(results[0].frames[0].file.empty());  // no line table in these files
+      if (c.warning.empty()) {
+        // DWARF is read, the name through DW_AT_specification in the other unit.
+        CHECK(results[0].frames[0].function == "victim_declared");
+        CHECK(problems.empty());
+      } else {
+        CHECK(results[0].frames[0].function == "victim");  // from the symbol table
+        CHECK_THAT(problems, Catch::Contains(c.warning));
+        CHECK_THAT(problems, Catch::StartsWith(path + ": "));
+      }
+      if (batch.size() == 2) {
+        REQUIRE(results[1].frames.size() == 1);
+        CHECK(results[1].frames[0].function == "other");
+      }
+    }
+  }
+}

@@ -84,7 +84,9 @@ class Module {
   [[nodiscard]] std::optional<FileOffset> to_file_offset(VirtAddr vaddr) const;
 
   // What could not be read though the module opened (unreadable section headers: no symbols,
-  // no DWARF, translation still works); "" when all is well.
+  // no DWARF, translation still works); "" when all is well. Lookups may add to it, after "; ":
+  // a compile unit (or the whole DWARF) that is not used because LLVM would read past the end of
+  // .debug_info to extract its DIEs.
   [[nodiscard]] const std::string& warning() const;
 
   // Hex build-id, "" when the file has none.

@@ -59,8 +59,9 @@ class Symbolizer {
   Symbolizer& operator=(const Symbolizer&) = delete;
   ~Symbolizer();
 
-  // Called once for each module that cannot be used (missing, replaced, not ELF, ...) and once
-  // for each module that opened with a warning.
+  // Called once for each module that cannot be used (missing, replaced, not ELF, ...), once for
+  // each module that opened with a warning, and once for each problem a lookup finds later
+  // (a compile unit with broken DWARF: Module::warning() grows).
   void on_problem(std::function<void(const ModuleProblem&)> handler);
 
   // Absolute addresses in a process described by `map`. The returned values point into `map`.
@@ -92,6 +93,7 @@ class Symbolizer {
   };
   Entry& entry_for(const std::string& path);
   void resolve_at(const Module& module, Symbolized& out, VirtAddr vaddr);
+  void report_new_warning(const std::string& path, const Module& module);
 
   SymbolizerOptions options_;
   std::function<void(const ModuleProblem&)> on_problem_;
@@ -99,6 +101,7 @@ class Symbolizer {
   std::map<std::string, Entry> checked_;                      // checked against a maps line
   std::map<FileIdentity, std::unique_ptr<Module>> modules_;  // by file identity
   std::vector<std::unique_ptr<Module>> added_;                // from add_module
+  std::map<const Module*, std::size_t> warned_;               // how much of warning() is told
 };
 
 }  // namespace sym

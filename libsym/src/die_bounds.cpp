@@ -1,0 +1,289 @@
+#include "die_bounds.h"
+
+#include <llvm/BinaryFormat/Dwarf.h>
+#include <llvm/DebugInfo/DWARF/DWARFAbbreviationDeclaration.h>
+#include <llvm/DebugInfo/DWARF/DWARFContext.h>
+#include <llvm/DebugInfo/DWARF/DWARFDataExtractor.h>
+#include <llvm/DebugInfo/DWARF/DWARFDebugAbbrev.h>
+#include <llvm/DebugInfo/DWARF/DWARFDebugArangeSet.h>
+#include <llvm/DebugInfo/DWARF/DWARFFormValue.h>
+#include <llvm/DebugInfo/DWARF/DWARFObject.h>
+#include <llvm/DebugInfo/DWARF/DWARFUnit.h>
+
+#include <cstring>
+#include <unordered_set>
+
+namespace sym::detail {
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  do {
+    out.insert(out.begin(), kDigits[v & 15]);
+    v >>= 4;
+  } while (v != 0);
+  return "0x" + out;
+}
+
+bool refers_across(const llvm::DWARFAbbreviationDeclarationSet& abbrevs) {
+  for (const llvm::DWARFAbbreviationDeclaration& decl : abbrevs) {
+    for (const auto& spec : decl.attributes()) {
+      if (spec.Form == llvm::dwarf::DW_FORM_ref_addr ||
+          spec.Form == llvm::dwarf::DW_FORM_ref_sig8 ||
+          spec.Form == llvm::dwarf::DW_FORM_indirect) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+namespace {
+
+// What skipping one DIE of an abbreviation takes, computed once per check from LLVM's own byte
+// sizes: fixed bytes to add, then a value whose size is read, and so on.
+struct Step {
+  std::uint64_t fixed_before;  // bytes of fixed-size values before this one
+  llvm::dwarf::Form form;      // 0: none, only fixed_before (the tail)
+};
+struct Plan {
+  std::uint64_t fixed = 0;  // a DIE of fixed size: its size
+  std::uint32_t first = 0, count = 0;  // otherwise: its steps
+  bool known = false;  // the code has an abbreviation
+  bool is_fixed = false;
+  bool children = false;
+};
+
+class Walker {
+ public:
+  // With `plan`, every abbreviation is planned first (for a walk of many DIEs); without, each
+  // DIE is skipped through LLVM's abbreviation lookup.
+  Walker(const llvm::DWARFUnit& unit, const llvm::DWARFAbbreviationDeclarationSet& abbrevs,
+         bool plan)
+      : unit_(unit),
+        data_(unit.getDebugInfoExtractor()),
+        bytes_(data_.getData().bytes_begin()),
+        size_(data_.getData().size()),
+        params_(unit.getFormParams()),
+        abbrevs_(&abbrevs),
+        planned_(plan) {
+    if (!plan) return;
+    for (const llvm::DWARFAbbreviationDeclaration& decl : abbrevs) {
+      const std::uint32_t code = decl.getCode();
+      if (code == 0 || code >= kMaxPlanned) continue;
+      if (plans_.size() <= code) plans_.resize(code + 1);
+      Plan& plan = plans_[code];
+      if (plan.known) continue;  // LLVM's lookup finds the first declaration of a code
+      plan.known = true;
+      plan.children = decl.hasChildren();
+      plan.first = static_cast<std::uint32_t>(steps_.size());
+      if (const auto fixed = decl.getFixedAttributesByteSize(unit)) {
+        plan.is_fixed = true;
+        plan.fixed = *fixed;
+      } else {
+        std::uint64_t fixed_before = 0;
+        for (const auto& spec : decl.attributes()) {
+          if (const auto bytes = spec.getByteSize(unit)) {
+            fixed_before += static_cast<std::uint64_t>(*bytes);
+          } else {
+            steps_.push_back({fixed_before, spec.Form});
+            fixed_before = 0;
+          }
+        }
+        steps_.push_back({fixed_before, llvm::dwarf::Form(0)});
+      }
+      plan.count = static_cast<std::uint32_t>(steps_.size()) - plan.first;
+    }
+  }
+
+  DieCheck run(bool unit_die_only) {
+    DieCheck check;
+    check.section_size = size_;
+    const std::uint64_t end = unit_.getNextUnitOffset();  // LLVM checked it against the section
+    std::uint64_t offset = unit_.getOffset() + unit_.getHeaderSize();
+    // The depth of the DIE tree, counted as DWARFUnit::extractDIEsToVector counts its parents:
+    // extraction ends when the unit DIE's children are closed, or at the first DIE extractFast
+    // refuses (past the unit's end, an unknown abbreviation code, a form it cannot skip).
+    std::size_t depth = 1;
+    bool unit_die = true;
+    do {
+      const std::uint64_t die = offset;
+      if (offset >= end) break;
+      const std::uint64_t code = uleb(offset);  // offset < end: bounded by the section
+      bool children = false;
+      if (code != 0) {
+        const Plan* plan = code < plans_.size() ? &plans_[code] : nullptr;
+        if (plan != nullptr && plan->is_fixed) {
+          children = plan->children;
+          offset += plan->fixed;
+        } else if (plan != nullptr && plan->known) {
+          children = plan->children;
+          for (std::uint32_t i = plan->first, last = plan->first + plan->count; i != last; ++i) {
+            offset += steps_[i].fixed_before;
+            if (steps_[i].form == llvm::dwarf::Form(0)) break;
+            // At the end itself every reader of DataExtractor fails cleanly; beyond it, the
+            // LEB128 reader does not.
+            if (offset > size_) return fail(check, die, offset);
+            if (!skip(steps_[i].form, offset)) return check;
+          }
+        } else {
+          // Not planned, or a code too large to plan (LLVM looks up its low 32 bits), or none
+          // (extractFast stops there).
+          const llvm::DWARFAbbreviationDeclaration* decl =
+              !planned_ || code >= kMaxPlanned
+                  ? abbrevs_->getAbbreviationDeclaration(static_cast<std::uint32_t>(code))
+                  : nullptr;
+          if (decl == nullptr) break;
+          children = decl->hasChildren();
+          if (const auto fixed = decl->getFixedAttributesByteSize(unit_)) {
+            offset += *fixed;
+          } else {
+            for (const auto& spec : decl->attributes()) {
+              if (const auto bytes = spec.getByteSize(unit_)) {
+                offset += static_cast<std::uint64_t>(*bytes);
+                continue;
+              }
+              if (offset > size_) return fail(check, die, offset);
+              if (!skip(spec.Form, offset)) return check;
+            }
+          }
+        }
+      }
+      ++check.dies;
+      if (unit_die) {
+        if (unit_die_only || code == 0 || !children) break;
+        unit_die = false;
+        depth = 2;
+      } else if (code == 0) {
+        --depth;
+      } else if (children) {
+        ++depth;
+      }
+    } while (depth > 1);
+    return check;
+  }
+
+ private:
+  static constexpr std::uint64_t kMaxPlanned = 1 << 14;
+
+  static DieCheck& fail(DieCheck& check, std::uint64_t die, std::uint64_t at) {
+    check.ok = false;
+    check.die = die;
+    check.at = at;
+    return check;
+  }
+
+  // DataExtractor::getULEB128: a value of up to nine bytes that ends inside the section is read
+  // here; anything else (the end reached, ten bytes or more, where LLVM may report an error and
+  // leave the offset alone) by LLVM itself. Requires offset <= size_.
+  std::uint64_t uleb(std::uint64_t& offset) const {
+    if (offset < size_ && bytes_[offset] < 0x80) return bytes_[offset++];
+    std::uint64_t value = 0;
+    unsigned shift = 0;
+    for (std::uint64_t at = offset; at < size_ && shift < 63; ++at, shift += 7) {
+      const std::uint8_t byte = bytes_[at];
+      value |= std::uint64_t{byte & 0x7fU} << shift;
+      if (byte < 0x80) {
+        offset = at + 1;
+        return value;
+      }
+    }
+    return data_.getULEB128(&offset);
+  }
+  // DataExtractor::getSLEB128, for its effect on the offset: a signed value of up to nine bytes
+  // takes the bytes an unsigned one does.
+  void skip_sleb(std::uint64_t& offset) const {
+    for (std::uint64_t at = offset, n = 0; at < size_ && n < 9; ++at, ++n) {
+      if (bytes_[at] < 0x80) {
+        offset = at + 1;
+        return;
+      }
+    }
+    (void)data_.getSLEB128(&offset);
+  }
+
+  // DWARFFormValue::skipValue for a variable-size form, the common ones done here as LLVM does
+  // them. Requires offset <= size_.
+  bool skip(llvm::dwarf::Form form, std::uint64_t& offset) const {
+    switch (form) {
+      case llvm::dwarf::DW_FORM_exprloc:
+      case llvm::dwarf::DW_FORM_block: {
+        const std::uint64_t length = uleb(offset);
+        offset += length;
+        return true;
+      }
+      case llvm::dwarf::DW_FORM_udata:
+      case llvm::dwarf::DW_FORM_ref_udata:
+      case llvm::dwarf::DW_FORM_strx:
+      case llvm::dwarf::DW_FORM_addrx:
+      case llvm::dwarf::DW_FORM_loclistx:
+      case llvm::dwarf::DW_FORM_rnglistx:
+      case llvm::dwarf::DW_FORM_GNU_addr_index:
+      case llvm::dwarf::DW_FORM_GNU_str_index:
+        (void)uleb(offset);
+        return true;
+      case llvm::dwarf::DW_FORM_sdata:
+        skip_sleb(offset);
+        return true;
+      case llvm::dwarf::DW_FORM_string: {
+        const void* nul = offset < size_ ? std::memchr(bytes_ + offset, 0, size_ - offset) : nullptr;
+        if (nul != nullptr) offset = static_cast<const std::uint8_t*>(nul) - bytes_ + 1;
+        return true;  // no terminator: LLVM leaves the offset and goes on
+      }
+      default:
+        return llvm::DWARFFormValue::skipValue(form, data_, &offset, params_);
+    }
+  }
+
+  const llvm::DWARFUnit& unit_;
+  const llvm::DWARFDataExtractor data_;
+  const std::uint8_t* bytes_;
+  std::uint64_t size_;
+  llvm::dwarf::FormParams params_;
+  const llvm::DWARFAbbreviationDeclarationSet* abbrevs_;
+  bool planned_;
+  std::vector<Plan> plans_;
+  std::vector<Step> steps_;
+};
+
+}  // namespace
+
+DieCheck check_dies(const llvm::DWARFUnit& unit, bool unit_die_only) {
+  const llvm::DWARFAbbreviationDeclarationSet* abbrevs = unit.getAbbreviations();
+  if (abbrevs == nullptr) return {};  // LLVM extracts nothing either
+  DieCheck check = Walker(unit, *abbrevs, !unit_die_only).run(unit_die_only);
+  check.refers_across = !unit_die_only && refers_across(*abbrevs);
+  return check;
+}
+
+std::string describe(const llvm::DWARFUnit& unit, const DieCheck& check) {
+  return "the DIE at " + hex(check.die) + " of the unit at " + hex(unit.getOffset()) +
+         " has a value at " + hex(check.at) + ", past the end of .debug_info (" +
+         hex(check.section_size) + " bytes)";
+}
+
+std::vector<llvm::DWARFUnit*> units_outside_aranges(llvm::DWARFContext& ctx) {
+  std::unordered_set<std::uint64_t> listed;
+  const llvm::DWARFDataExtractor aranges(ctx.getDWARFObj().getArangesSection(),
+                                         ctx.isLittleEndian(), 0);
+  llvm::DWARFDebugArangeSet set;
+  auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
+  for (std::uint64_t offset = 0; aranges.isValidOffset(offset);) {
+    if (llvm::Error e = set.extract(aranges, &offset, ignore)) {  // LLVM stops there too
+      llvm::consumeError(std::move(e));
+      break;
+    }
+    listed.insert(set.getCompileUnitDIEOffset());
+  }
+  std::vector<llvm::DWARFUnit*> out;
+  for (const auto& unit : ctx.compile_units()) {
+    if (!listed.contains(unit->getOffset())) out.push_back(unit.get());
+  }
+  return out;
+}
+
+}  // namespace sym::detail
