@@ -541,8 +541,13 @@ Module::Impl::UnitFacts& Module::Impl::unit_facts(llvm::DWARFUnit& unit) const {
   if (!facts.read && facts.dies != Dies::kBad) {
     facts.read = true;
     const llvm::DWARFDie die = unit.getUnitDIE();
-    facts.cxx = is_cxx(static_cast<std::uint16_t>(
-        llvm::dwarf::toUnsigned(die.find(llvm::dwarf::DW_AT_language), 0)));
+    auto language = die.find(llvm::dwarf::DW_AT_language);
+    if (!language &&
+        (die.find(llvm::dwarf::DW_AT_dwo_name) || die.find(llvm::dwarf::DW_AT_GNU_dwo_name))) {
+      // GCC's split-DWARF skeleton leaves the language to the .dwo's unit DIE.
+      language = unit.getNonSkeletonUnitDIE().find(llvm::dwarf::DW_AT_language);
+    }
+    facts.cxx = is_cxx(static_cast<std::uint16_t>(llvm::dwarf::toUnsigned(language, 0)));
     if (auto ranges = die.getAddressRanges()) {
       facts.ranges = std::move(*ranges);
     } else {

@@ -199,6 +199,21 @@ check "split DWARF batch: answered" test $? = 0
 check "split DWARF batch: lines from the .dwo files" \
   test "$(tr '\n' ' ' < "$tmp/split.out")" = "main $tmp/split/a.c:2 g $tmp/split/b.c:1 "
 
+# --- split DWARF in C++: the same answers as without it ------------------------------------
+# GCC's skeleton unit has no DW_AT_language (the .dwo has it): the unit must still count as
+# C++, or the physical frame of a lambda's _M_manager is left with its short DWARF name.
+mkdir -p "$tmp/cxxsplit/whole" "$tmp/cxxsplit/split"
+cxx_src=$(cd "$(dirname "$0")/../fixtures/src" && pwd)/cxx_fixture.cpp
+(cd "$tmp/cxxsplit/whole" && g++ -O2 -g "$cxx_src" -o prog)
+(cd "$tmp/cxxsplit/split" && g++ -O2 -g -gsplit-dwarf "$cxx_src" -o prog)
+nm --defined-only "$tmp/cxxsplit/whole/prog" | awk '$2 ~ /^[tT]$/ { print "0x" $1 }' > "$tmp/cxxsplit/addrs"
+"$M" -e "$tmp/cxxsplit/whole/prog" -f -i -C < "$tmp/cxxsplit/addrs" > "$tmp/cxxsplit/whole.out"
+"$M" -e "$tmp/cxxsplit/split/prog" -f -i -C < "$tmp/cxxsplit/addrs" > "$tmp/cxxsplit/split.out"
+check "C++ split DWARF: every function answered as without split DWARF" \
+  cmp -s "$tmp/cxxsplit/whole.out" "$tmp/cxxsplit/split.out"
+check "C++ split DWARF: a lambda's manager has its full name" \
+  grep -q "_Function_handler<.*>::_M_manager(" "$tmp/cxxsplit/split.out"
+
 # --- usage and input errors ------------------------------------------------------------------
 "$M" 0x1234 > /dev/null 2>&1; check "no source: exit 2" test $? = 2
 "$M" --bogus -e "$FX/pie_gcc" > /dev/null 2>&1; check "unknown option: exit 2" test $? = 2
