@@ -96,6 +96,8 @@ struct Module::Impl {
               UnitFacts::Dies checked) const;
   void check_every_unit() const;
   mutable bool every_unit_checked = false;
+  // Some checked unit's abbreviations use forms through which LLVM reads other units' DIEs.
+  mutable bool units_refer_across = false;
   mutable std::string bad_unit;  // describes the first unit whose check failed
   // The file's DWARF is not used: LLVM would extract DIEs that hold values past the end of
   // .debug_info (a unit DIE it reads to map addresses, or a unit others refer into).
@@ -119,6 +121,11 @@ struct Module::Impl {
   mutable bool dwarf_tried = false;
 
   [[nodiscard]] const llvm::DWARFContext* dwarf_context() const;
+
+  // Module::lookup once the unit (null: none) and its facts (null: no DWARF frames) are known.
+  // Touches no state shared between units: lookups in different prepared units may run at once.
+  Lookup lookup_in(VirtAddr vaddr, const FrameOptions& options, llvm::DWARFContext* dwarf,
+                   llvm::DWARFUnit* unit, UnitFacts* facts) const;
 };
 
 namespace {
@@ -694,7 +701,10 @@ bool Module::Impl::all_dies_checked(llvm::DWARFUnit& unit, UnitFacts& facts) con
   if (facts.dies != Dies::kAll && facts.dies != Dies::kBad) {
     const detail::DieCheck check = detail::check_dies(unit, /*unit_die_only=*/false);
     settle(unit, facts, check, Dies::kAll);
-    if (check.ok && check.refers_across) check_every_unit();
+    if (check.ok && check.refers_across) {
+      units_refer_across = true;
+      check_every_unit();
+    }
   }
   return facts.dies == Dies::kAll && !dwarf_refused;
 }
@@ -906,46 +916,110 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
     if (w.facts->dies == Dies::kAll) w.facts->prepared = Prepared::kYes;
   }
   // Before any lookup follows a reference into another unit.
-  if (refers_across) impl_->check_every_unit();
+  if (refers_across) {
+    impl_->units_refer_across = true;
+    impl_->check_every_unit();
+  }
 }
 
 Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const {
-  Lookup result{symbol_at(vaddr), {}};
+  const llvm::DWARFContext* ctx = options.lines ? impl_->dwarf_context() : nullptr;
+  if (ctx == nullptr) return impl_->lookup_in(vaddr, options, nullptr, nullptr, nullptr);
+  // LLVM's lookup functions are not const, but they only fill caches.
+  auto* dwarf = const_cast<llvm::DWARFContext*>(ctx);
+  llvm::DWARFCompileUnit* unit = impl_->unit_for(*dwarf, vaddr.value());
+  Impl::UnitFacts* facts = unit != nullptr ? &impl_->unit_facts(*unit) : nullptr;
+  // A unit whose DIEs LLVM must not extract is left to the symbol table.
+  if (facts != nullptr && !impl_->all_dies_checked(*unit, *facts)) facts = nullptr;
+  return impl_->lookup_in(vaddr, options, dwarf, unit, facts);
+}
+
+std::vector<Module::Lookup> Module::lookup_all(std::span<const VirtAddr> vaddrs,
+                                               const FrameOptions& options) const {
+  std::vector<Lookup> out(vaddrs.size());
+  const llvm::DWARFContext* ctx = options.lines ? impl_->dwarf_context() : nullptr;
+  auto serial = [&] {
+    for (std::size_t i = 0; i < vaddrs.size(); ++i) out[i] = lookup(vaddrs[i], options);
+  };
+  // Threads pay off for a batch, not for a few addresses.
+  if (ctx == nullptr || vaddrs.size() < 64 || worker_threads() < 2 || impl_->units_refer_across) {
+    serial();
+    return out;
+  }
+  auto* dwarf = const_cast<llvm::DWARFContext*>(ctx);
+  using Prepared = Impl::UnitFacts::Prepared;
+  using Dies = Impl::UnitFacts::Dies;
+  // Addresses in units that prepare() has done, by unit; the others are looked up here and now,
+  // on this thread (they may add units, read shared caches, follow references).
+  struct Group {
+    llvm::DWARFUnit* unit;
+    Impl::UnitFacts* facts;
+    std::vector<std::size_t> indices;
+  };
+  std::vector<Group> groups;
+  std::unordered_map<const llvm::DWARFUnit*, std::size_t> group_of;
+  for (std::size_t i = 0; i < vaddrs.size(); ++i) {
+    llvm::DWARFCompileUnit* unit = impl_->unit_for(*dwarf, vaddrs[i].value());
+    const auto found = unit != nullptr ? impl_->units.find(unit) : impl_->units.end();
+    if (found == impl_->units.end() || found->second.prepared != Prepared::kYes ||
+        found->second.dies != Dies::kAll) {
+      out[i] = lookup(vaddrs[i], options);
+      continue;
+    }
+    auto [it, fresh] = group_of.try_emplace(unit, groups.size());
+    if (fresh) groups.push_back({unit, &found->second, {}});
+    groups[it->second].indices.push_back(i);
+  }
+  // What those lookups found may forbid the threads: references across units, refused DWARF.
+  if (impl_->units_refer_across || impl_->dwarf_context() == nullptr) {
+    for (const Group& g : groups) {
+      for (std::size_t i : g.indices) out[i] = lookup(vaddrs[i], options);
+    }
+    return out;
+  }
+  // The one cache shared between units, the line tables by offset, is read here.
+  for (Group& g : groups) (void)g.facts->cache.lines.load(*dwarf, *g.unit, impl_->line_tables);
+  // A unit's addresses on one thread (its index, caches and LLVM's lazy per-unit maps are its
+  // own), the largest groups first.
+  std::sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
+    return a.indices.size() > b.indices.size();
+  });
+  for_each_shared(groups.size(), [&](std::size_t g) {
+    for (std::size_t i : groups[g].indices) {
+      out[i] = impl_->lookup_in(vaddrs[i], options, dwarf, groups[g].unit, groups[g].facts);
+    }
+  });
+  return out;
+}
+
+Module::Lookup Module::Impl::lookup_in(VirtAddr vaddr, const FrameOptions& options,
+                                       llvm::DWARFContext* dwarf, llvm::DWARFUnit* unit,
+                                       UnitFacts* facts) const {
+  Lookup result{symbols.find(vaddr.value()), {}};
   const std::optional<SymbolHit>& hit = result.symbol;
   std::vector<Frame>& frames = result.frames;
-  bool cxx_unit = false;  // the address is in a C++ compile unit
-  const llvm::DWARFContext* ctx = options.lines ? impl_->dwarf_context() : nullptr;
-  if (ctx != nullptr) {
-    // LLVM's lookup functions are not const, but they only fill caches.
-    auto* dwarf = const_cast<llvm::DWARFContext*>(ctx);
+  const bool cxx_unit = facts != nullptr && facts->cxx;  // the address is in a C++ compile unit
+  if (facts != nullptr) {
     // A range around vaddr that starts outside the code is dead code whose addresses the linker
     // tombstoned (to 0 with GNU ld --gc-sections): it may cover live code (.init, .plt). The
     // compile unit's range list has that range as well as its functions do; it is read once per
     // unit. (Not getDIEsForAddress, which walks the DIE tree for every address.)
-    llvm::DWARFCompileUnit* unit = impl_->unit_for(*dwarf, vaddr.value());
-    Impl::UnitFacts* facts = unit != nullptr ? &impl_->unit_facts(*unit) : nullptr;
-    // A unit whose DIEs LLVM must not extract is left to the symbol table.
-    if (facts != nullptr && !impl_->all_dies_checked(*unit, *facts)) facts = nullptr;
-    cxx_unit = facts != nullptr && facts->cxx;
     // Live code may be covered by a dead range too (the dead one starts at 0): only an address
     // that no range starting in code covers is tombstoned.
     auto tombstoned = [&] {
-      if (facts == nullptr) return false;
       bool covered = false;
       for (const auto& range : facts->ranges) {
         if (range.LowPC <= vaddr.value() && vaddr.value() < range.HighPC) {
-          if (impl_->is_code(range.LowPC)) return false;
+          if (is_code(range.LowPC)) return false;
           covered = true;
         }
       }
       return covered;
     };
-    if (tombstoned()) {
-      // Fall through to the symbol table.
-    } else if (facts != nullptr) {
+    if (!tombstoned()) {
       // What getInliningInfoForAddress / getLineInfoForAddress would answer, from a lazy index of
       // the unit's functions and file names and DIE facts read once (dwarf_frames.h).
-      detail::dwarf_frames(*dwarf, *unit, facts->cache, impl_->line_tables, vaddr.value(),
+      detail::dwarf_frames(*dwarf, *unit, facts->cache, line_tables, vaddr.value(),
                            options.inlines, frames);
       for (std::size_t i = 0; i + 1 < frames.size(); ++i) frames[i].inlined = true;
     }

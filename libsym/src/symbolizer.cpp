@@ -128,13 +128,19 @@ const Module* Symbolizer::module_for(const std::string& path, const Mapping* map
   return checked.module;
 }
 
-void Symbolizer::resolve_at(const Module& module, Symbolized& out, VirtAddr vaddr) {
-  out.vaddr = vaddr;
-  Module::Lookup found = module.lookup(vaddr, options_.frames);
-  out.symbol = std::move(found.symbol);
-  out.frames = std::move(found.frames);
-  out.reason = out.frames.empty() ? Reason::kNoSymbol : Reason::kNone;
-  if (out.frames.empty()) out.detail = module.warning();
+void Symbolizer::resolve_all(const Module& module, std::vector<Symbolized>& out,
+                             std::span<const std::size_t> which) {
+  std::vector<VirtAddr> vaddrs;
+  vaddrs.reserve(which.size());
+  for (std::size_t i : which) vaddrs.push_back(*out[i].vaddr);
+  std::vector<Module::Lookup> found = module.lookup_all(vaddrs, options_.frames);
+  for (std::size_t k = 0; k < which.size(); ++k) {
+    Symbolized& s = out[which[k]];
+    s.symbol = std::move(found[k].symbol);
+    s.frames = std::move(found[k].frames);
+    s.reason = s.frames.empty() ? Reason::kNoSymbol : Reason::kNone;
+    if (s.frames.empty()) s.detail = module.warning();
+  }
 }
 
 namespace {
@@ -144,23 +150,25 @@ std::uint64_t adjusted(std::uint64_t input, Adjust adjust) {
 }
 
 // Resolves the entries of `group` (indices into `out`) that share a key once each: sorts them
-// by key, resolves the first of each run and copies the answer to the rest.
+// by key, resolves the first of each run (all of them in one call: resolve(firsts)) and copies
+// the answer to the rest.
 template <class Key, class Resolve>
 void resolve_distinct(std::vector<Symbolized>& out, std::vector<std::size_t>& group, Key key,
                       Resolve resolve) {
   std::sort(group.begin(), group.end(),
             [&](std::size_t a, std::size_t b) { return key(out[a]) < key(out[b]); });
-  for (std::size_t i = 0; i < group.size();) {
-    Symbolized& first = out[group[i]];
-    resolve(first);
-    std::size_t j = i + 1;
-    for (; j < group.size() && key(out[group[j]]) == key(first); ++j) {
-      Symbolized& dup = out[group[j]];
-      const std::uint64_t input = dup.input;
-      dup = first;
-      dup.input = input;
-    }
-    i = j;
+  std::vector<std::size_t> firsts;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (i == 0 || key(out[group[i]]) != key(out[group[i - 1]])) firsts.push_back(group[i]);
+  }
+  resolve(std::span<const std::size_t>(firsts));
+  for (std::size_t i = 1; i < group.size(); ++i) {
+    const Symbolized& first = out[group[i - 1]];  // already answered: a first or a copy
+    if (key(out[group[i]]) != key(first)) continue;
+    Symbolized& dup = out[group[i]];
+    const std::uint64_t input = dup.input;
+    dup = first;
+    dup.input = input;
   }
 }
 
@@ -216,13 +224,18 @@ std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
     module->prepare(vaddrs, options_.frames);
     resolve_distinct(
         out, group, [](const Symbolized& s) { return s.file_offset->value(); },
-        [&](Symbolized& s) {
-          auto vaddr = module->to_virt(*s.file_offset);
-          if (!vaddr) {
-            s.reason = Reason::kOutsideSegments;
-            return;
+        [&](std::span<const std::size_t> firsts) {
+          std::vector<std::size_t> inside;
+          inside.reserve(firsts.size());
+          for (std::size_t i : firsts) {
+            out[i].vaddr = module->to_virt(*out[i].file_offset);
+            if (out[i].vaddr) {
+              inside.push_back(i);
+            } else {
+              out[i].reason = Reason::kOutsideSegments;
+            }
           }
-          resolve_at(*module, s, *vaddr);
+          resolve_all(*module, out, inside);
         });
     report_new_warning(path, *module);
   }
@@ -258,9 +271,12 @@ std::vector<Symbolized> Symbolizer::symbolize_elf(const std::string& path,
   module->prepare(vaddrs, options_.frames);
   resolve_distinct(
       out, group, [](const Symbolized& s) { return s.lookup; },
-      [&](Symbolized& s) {
-        s.file_offset = module->to_file_offset(VirtAddr(s.lookup));
-        resolve_at(*module, s, VirtAddr(s.lookup));
+      [&](std::span<const std::size_t> firsts) {
+        for (std::size_t i : firsts) {
+          out[i].file_offset = module->to_file_offset(VirtAddr(out[i].lookup));
+          out[i].vaddr = VirtAddr(out[i].lookup);
+        }
+        resolve_all(*module, out, firsts);
       });
   report_new_warning(path, *module);
   return out;

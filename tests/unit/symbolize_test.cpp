@@ -534,17 +534,20 @@ TEST_CASE("inode numbers are compared only when maps and stat name the same devi
   CHECK(c.symbolize(same_file, AbsAddr(0x10100), Adjust::kNone).reason != Reason::kFileChanged);
 }
 
-TEST_CASE("Module::prepare on all cores changes no answer") {
-  // Two opens of each file: one looks addresses up cold, one after prepare() spread the units'
-  // work over threads. Addresses: every executable byte at a stride, so that most units of the
-  // file are touched by one batch (libc: over a thousand), in two batches that share units.
+TEST_CASE("Module::prepare and lookup_all on all cores change no answer") {
+  // Three opens of each file: one looks addresses up cold, one after prepare() spread the units'
+  // work over threads, one looks them up with lookup_all after prepare (on the threads, one unit
+  // per thread). Addresses: every executable byte at a stride, so that most units of the file
+  // are touched by one batch (libc: over a thousand), in two batches that share units.
   for (const std::string& path : {std::string("/proc/self/exe"),
                                  std::string("/lib/x86_64-linux-gnu/libc.so.6")}) {
     INFO(path);
     auto cold = sym::Module::open(path, sym::DebugSearch{});
     auto warm = sym::Module::open(path, sym::DebugSearch{});
+    auto all = sym::Module::open(path, sym::DebugSearch{});
     REQUIRE(static_cast<bool>(cold));
     REQUIRE(static_cast<bool>(warm));
+    REQUIRE(static_cast<bool>(all));
     std::vector<sym::VirtAddr> vaddrs;
     for (const auto& seg : (*cold)->segments()) {
       if (!seg.executable()) continue;
@@ -556,11 +559,17 @@ TEST_CASE("Module::prepare on all cores changes no answer") {
     std::size_t with_lines = 0;
     for (auto batch : {std::span(vaddrs).first(half), std::span(vaddrs).subspan(half / 2)}) {
       (*warm)->prepare(batch, options);
-      for (sym::VirtAddr v : batch) {
+      (*all)->prepare(batch, options);
+      const auto answers = (*all)->lookup_all(batch, options);
+      REQUIRE(answers.size() == batch.size());
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        const sym::VirtAddr v = batch[i];
         const auto a = (*cold)->lookup(v, options);
         const auto b = (*warm)->lookup(v, options);
         INFO("vaddr " << sym::to_hex(v.value()));
         REQUIRE(a.frames == b.frames);
+        REQUIRE(a.frames == answers[i].frames);
+        REQUIRE(a.symbol == answers[i].symbol);
         if (!a.frames.empty() && a.frames.front().line != 0) ++with_lines;
       }
     }

@@ -109,6 +109,11 @@ class Module {
     std::vector<Frame> frames;
   };
   [[nodiscard]] Lookup lookup(VirtAddr vaddr, const FrameOptions& options) const;
+  // lookup() of each address, in order. After prepare() with these addresses, the lookups in
+  // compile units it prepared run on all its threads, one unit's on one thread (unless units
+  // refer into one another). Must not run concurrently with other calls on this Module.
+  [[nodiscard]] std::vector<Lookup> lookup_all(std::span<const VirtAddr> vaddrs,
+                                               const FrameOptions& options) const;
 
   // Optional, before looking up many addresses: does now, spread over the machine's cores (up
   // to 8 threads), the per-compile-unit work their lookups will need (the unit's DIEs, its

@@ -92,7 +92,9 @@ class Symbolizer {
     bool trusted = false;  // registered by add_module: no identity check
   };
   Entry& entry_for(const std::string& path);
-  void resolve_at(const Module& module, Symbolized& out, VirtAddr vaddr);
+  // Looks up out[i] for each i in `which` (their vaddr set) and fills in the answers.
+  void resolve_all(const Module& module, std::vector<Symbolized>& out,
+                   std::span<const std::size_t> which);
   void report_new_warning(const std::string& path, const Module& module);
 
   SymbolizerOptions options_;
