@@ -13,6 +13,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -81,10 +84,15 @@ TEST_CASE("the DIE walk visits exactly the DIEs LLVM extracts") {
   files.push_back(dir + "/sound_across");
   files.push_back("/proc/self/exe");
   // Type units in .debug_types (DWARF 4) and in .debug_info (DWARF 5), built here.
-  const std::string tmp = std::filesystem::temp_directory_path() / ("die-bounds-" + std::to_string(::getpid()));
+  const std::string tmp =
+      std::filesystem::temp_directory_path() / ("die-bounds-" + std::to_string(::getpid()));
   std::filesystem::create_directories(tmp);
-  test::run("g++ -O1 -gdwarf-4 -fdebug-types-section '" + dir + "/../../../tests/fixtures/src/cxx_fixture.cpp' -o '" + tmp + "/types4' 2>&1 || true");
-  if (std::filesystem::exists(tmp + "/types4")) files.push_back(tmp + "/types4");
+  const char* sources = std::getenv("FIXTURE_SOURCES");  // tests/meson.build sets it
+  REQUIRE(sources != nullptr);
+  test::run("g++ -O1 -gdwarf-4 -fdebug-types-section '" + std::string(sources) +
+            "/cxx_fixture.cpp' -o '" + tmp + "/types4'");
+  REQUIRE(std::filesystem::exists(tmp + "/types4"));
+  files.push_back(tmp + "/types4");
   std::size_t dies = 0;
   for (const std::string& file : files) {
     INFO(file);
