@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <charconv>
+
 using sym::AbsAddr;
 using sym::MappingKind;
 
@@ -149,6 +151,33 @@ TEST_CASE("hex and decimal parsing") {
   CHECK(!sym::parse_hex(""));
   CHECK(!sym::parse_hex("0x12g"));
   CHECK(!sym::parse_hex(" 12"));
+  CHECK(sym::parse_hex("00000000000000000000ffffffffffffffff") == ~0ULL);  // leading zeros
+  CHECK(sym::parse_hex("0X00aBcD") == 0xabcdULL);
+  CHECK(!sym::parse_hex("-1"));
+  CHECK(!sym::parse_hex("+1"));
+  CHECK(!sym::parse_hex("0x0x1"));
+  CHECK(!sym::parse_hex(std::string_view("12\0", 3)));
+  // Every string of up to 4 characters from a small alphabet: as std::from_chars decides.
+  const std::string alphabet = "0aF9xg- ";
+  for (std::size_t n = 1; n <= 4; ++n) {
+    std::vector<std::size_t> pick(n, 0);
+    for (;;) {
+      std::string text;
+      for (std::size_t k : pick) text += alphabet[k];
+      std::string_view digits = text;
+      if (digits.size() >= 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+        digits.remove_prefix(2);
+      }
+      std::uint64_t value = 0;
+      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, 16);
+      const bool valid = !digits.empty() && ec == std::errc{} && ptr == digits.data() + digits.size();
+      INFO("'" << text << "'");
+      CHECK(sym::parse_hex(text) == (valid ? std::optional<std::uint64_t>(value) : std::nullopt));
+      std::size_t k = 0;
+      while (k < n && ++pick[k] == alphabet.size()) pick[k++] = 0;
+      if (k == n) break;
+    }
+  }
   CHECK(sym::parse_dec("18446744073709551615") == ~0ULL);
   CHECK(!sym::parse_dec("18446744073709551616"));
   CHECK(!sym::parse_dec("-1"));
