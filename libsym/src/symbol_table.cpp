@@ -249,20 +249,24 @@ void SymbolTable::finish() {
   }
   // By address; at one address the preferred name first: sized over unsized, functions over
   // labels, global over weak over local, .symtab over .dynsym, then the shorter name (fewer
-  // internal prefixes like __GI_), then alphabetical for determinism. Only the first symbol of
-  // each address is kept.
+  // internal prefixes like __GI_), then alphabetical for determinism, then one that names its
+  // source file. Only the first symbol of each address is kept.
   //
   // The 64-byte symbols are not sorted: 16-byte keys (address, index) are, by address alone
   // with a radix sort (libLLVM has some 40 000 symbols, and a comparison sort spent most of
   // finish() in the comparator), then the best symbol of each address is picked and copied
-  // once. Two symbols that tie on every criterion and still differ (the STT_FILE of two folded
-  // static functions) leave the choice to std::sort, exactly as before.
+  // once. Two symbols that tie on every criterion and still differ (where their sections end)
+  // leave the choice to std::sort, exactly as before.
   const auto before = [](const Symbol& a, const Symbol& b) {
     if (a.addr != b.addr) return a.addr < b.addr;
     if (a.rank != b.rank) return a.rank > b.rank;
     if (a.size != b.size) return a.size > b.size;
     if (a.name.size() != b.name.size()) return a.name.size() < b.name.size();
-    return a.name < b.name;
+    if (a.name != b.name) return a.name < b.name;
+    // One symbol from two tables (a file stripped with --strip-debug keeps .symtab without
+    // its STT_FILE entries; its debug file has them): the copy that knows its source file.
+    if (a.file.empty() != b.file.empty()) return b.file.empty();
+    return a.file < b.file;
   };
   std::vector<AddrKey> keys(symbols_.size());
   for (std::uint32_t i = 0; i < keys.size(); ++i) keys[i] = {symbols_[i].addr, i};

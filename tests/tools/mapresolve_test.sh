@@ -214,6 +214,19 @@ check "C++ split DWARF: every function answered as without split DWARF" \
 check "C++ split DWARF: a lambda's manager has its full name" \
   grep -q "_Function_handler<.*>::_M_manager(" "$tmp/cxxsplit/split.out"
 
+# --- a file stripped with --strip-debug: its .symtab lost the STT_FILE entries, the debug ----
+# file kept them; each function is one symbol from two tables, and names its source file.
+mkdir -p "$tmp/stripdebug"
+cp "$FX/pie_gcc" "$tmp/stripdebug/prog"
+objcopy --only-keep-debug "$tmp/stripdebug/prog" "$tmp/stripdebug/prog.debug"
+strip --strip-debug "$tmp/stripdebug/prog"
+(cd "$tmp/stripdebug" && objcopy --add-gnu-debuglink=prog.debug prog)
+for f in deregister_tm_clones register_tm_clones __do_global_dtors_aux frame_dummy; do
+  a=$(nm "$tmp/stripdebug/prog.debug" | awk -v f="$f" '$3 == f { print "0x" $1 }')
+  check "--strip-debug: $f names crtstuff.c, as GNU addr2line does" \
+    test "$("$M" -e "$tmp/stripdebug/prog" -f "$a" | tr '\n' ' ')" = "$f crtstuff.c:? "
+done
+
 # --- usage and input errors ------------------------------------------------------------------
 "$M" 0x1234 > /dev/null 2>&1; check "no source: exit 2" test $? = 2
 "$M" --bogus -e "$FX/pie_gcc" > /dev/null 2>&1; check "unknown option: exit 2" test $? = 2
