@@ -40,10 +40,6 @@ bool refers_across(const llvm::DWARFAbbreviationDeclarationSet& abbrevs) {
   return false;
 }
 
-}  // namespace
-
-namespace {
-
 // What skipping one DIE of an abbreviation takes, computed once per check from LLVM's own byte
 // sizes: fixed bytes to add, then a value whose size is read, and so on.
 struct Step {
