@@ -10,7 +10,6 @@
 #include "cli.h"
 
 #include <libsym/explain.h>
-#include <libsym/module.h>
 #include <libsym/printer.h>
 #include <libsym/profile.h>
 #include <libsym/symbolizer.h>
@@ -24,7 +23,6 @@
 #include <getopt.h>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -259,40 +257,17 @@ class Resolver {
       for (auto v : values) addrs.emplace_back(v);
       results = symbolizer_.symbolize(map_, addrs, adjust);
     }
-    if (!args_.explain) {
-      print_all(results);
-      return;
-    }
     std::string out;
     for (const auto& r : results) {
-      const sym::Module* module =
-          r.module.empty() ? nullptr : symbolizer_.module_for(r.module, r.mapping, nullptr, nullptr);
-      sym::explain(out, r, module, {args_.return_address, !args_.no_demangle});
+      if (args_.explain) {
+        const sym::Module* module =
+            r.module.empty() ? nullptr : symbolizer_.module_for(r.module, r.mapping, nullptr, nullptr);
+        sym::explain(out, r, module, {args_.return_address, !args_.no_demangle});
+      } else {
+        sym::print(out, r, style_, print_);
+      }
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
-  }
-
-  // Prints the answers in order. A large batch is printed in slices on libsym's threads (print
-  // touches nothing shared: its demangling memo is per thread), each slice's answers freed by the
-  // thread that printed them.
-  void print_all(std::vector<sym::Symbolized>& results) const {
-    const std::size_t slices =
-        results.size() < 4096 ? 1 : std::min<std::size_t>(sym::worker_threads(), 8);
-    std::vector<std::string> out(slices);
-    auto print_slice = [&](std::size_t k) {
-      const std::size_t begin = results.size() * k / slices;
-      const std::size_t end = results.size() * (k + 1) / slices;
-      for (std::size_t i = begin; i < end; ++i) {
-        sym::print(out[k], results[i], style_, print_);
-        results[i] = sym::Symbolized{};
-      }
-    };
-    std::vector<std::thread> threads;
-    for (std::size_t k = 1; k < slices; ++k) threads.emplace_back(print_slice, k);
-    print_slice(0);
-    for (auto& t : threads) t.join();
-    for (const std::string& text : out) std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
   }
 

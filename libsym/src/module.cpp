@@ -564,7 +564,11 @@ Module::Impl::UnitFacts& Module::Impl::unit_facts(llvm::DWARFUnit& unit) const {
   return facts;
 }
 
-// LIBSYM_THREADS=1: one thread, as before threads were used.
+namespace {
+
+// Threads for work that can be shared out: the CPUs this process may run on (its affinity mask,
+// which taskset and container CPU sets limit), at most 8. LIBSYM_THREADS=N sets it (1: one
+// thread, as before threads were used).
 unsigned worker_threads() {
   static const unsigned count = [] {
     if (const char* env = std::getenv("LIBSYM_THREADS"); env != nullptr && *env != '\0') {
@@ -581,8 +585,6 @@ unsigned worker_threads() {
   }();
   return count;
 }
-
-namespace {
 
 // Calls job(i) once for every i < count, the indices taken in turn by up to worker_threads()
 // threads, this one among them; returns when every call has returned.

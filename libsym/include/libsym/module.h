@@ -131,9 +131,4 @@ class Module {
   std::unique_ptr<Impl> impl_;
 };
 
-// The threads libsym shares work out to (Module::prepare, lookup_all, inflating debug sections):
-// LIBSYM_THREADS=N when set, else the CPUs this process may run on (its affinity mask, which
-// taskset and container CPU sets limit), at most 8. Read once.
-[[nodiscard]] unsigned worker_threads();
-
 }  // namespace sym
