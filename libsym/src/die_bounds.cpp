@@ -1,5 +1,7 @@
 #include "die_bounds.h"
 
+#include <libsym/address.h>
+
 #include <llvm/BinaryFormat/Dwarf.h>
 #include <llvm/DebugInfo/DWARF/DWARFAbbreviationDeclaration.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
@@ -11,21 +13,12 @@
 #include <llvm/DebugInfo/DWARF/DWARFUnit.h>
 
 #include <cstring>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace sym::detail {
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  do {
-    out.insert(out.begin(), kDigits[v & 15]);
-    v >>= 4;
-  } while (v != 0);
-  return "0x" + out;
-}
 
 bool refers_across(const llvm::DWARFAbbreviationDeclarationSet& abbrevs) {
   for (const llvm::DWARFAbbreviationDeclaration& decl : abbrevs) {
@@ -40,61 +33,35 @@ bool refers_across(const llvm::DWARFAbbreviationDeclarationSet& abbrevs) {
   return false;
 }
 
-// What skipping one DIE of an abbreviation takes, computed once per check from LLVM's own byte
-// sizes: fixed bytes to add, then a value whose size is read, and so on.
+// What skipping one DIE of an abbreviation takes, computed from LLVM's own byte sizes the first
+// time the abbreviation's code is met: fixed bytes to add, then a value whose size is read, and
+// so on.
 struct Step {
   std::uint64_t fixed_before;  // bytes of fixed-size values before this one
   llvm::dwarf::Form form;      // 0: none, only fixed_before (the tail)
 };
 struct Plan {
-  std::uint64_t fixed = 0;  // a DIE of fixed size: its size
-  std::uint32_t first = 0, count = 0;  // otherwise: its steps
-  bool known = false;  // the code has an abbreviation
-  bool is_fixed = false;
+  enum class Kind : std::uint8_t {
+    kUnplanned,  // not looked up yet
+    kUnknown,    // no abbreviation has the code: extractFast stops there
+    kFixed,      // a DIE of fixed size
+    kSteps,
+  };
+  std::uint64_t fixed = 0;             // kFixed: the DIE's size
+  std::uint32_t first = 0, count = 0;  // kSteps: its steps
+  Kind kind = Kind::kUnplanned;
   bool children = false;
 };
 
 class Walker {
  public:
-  // With `plan`, every abbreviation is planned first (for a walk of many DIEs); without, each
-  // DIE is skipped through LLVM's abbreviation lookup.
-  Walker(const llvm::DWARFUnit& unit, const llvm::DWARFAbbreviationDeclarationSet& abbrevs,
-         bool plan)
+  Walker(const llvm::DWARFUnit& unit, const llvm::DWARFAbbreviationDeclarationSet& abbrevs)
       : unit_(unit),
         data_(unit.getDebugInfoExtractor()),
         bytes_(data_.getData().bytes_begin()),
         size_(data_.getData().size()),
         params_(unit.getFormParams()),
-        abbrevs_(&abbrevs),
-        planned_(plan) {
-    if (!plan) return;
-    for (const llvm::DWARFAbbreviationDeclaration& decl : abbrevs) {
-      const std::uint32_t code = decl.getCode();
-      if (code == 0 || code >= kMaxPlanned) continue;
-      if (plans_.size() <= code) plans_.resize(code + 1);
-      Plan& plan = plans_[code];
-      if (plan.known) continue;  // LLVM's lookup finds the first declaration of a code
-      plan.known = true;
-      plan.children = decl.hasChildren();
-      plan.first = static_cast<std::uint32_t>(steps_.size());
-      if (const auto fixed = decl.getFixedAttributesByteSize(unit)) {
-        plan.is_fixed = true;
-        plan.fixed = *fixed;
-      } else {
-        std::uint64_t fixed_before = 0;
-        for (const auto& spec : decl.attributes()) {
-          if (const auto bytes = spec.getByteSize(unit)) {
-            fixed_before += static_cast<std::uint64_t>(*bytes);
-          } else {
-            steps_.push_back({fixed_before, spec.Form});
-            fixed_before = 0;
-          }
-        }
-        steps_.push_back({fixed_before, llvm::dwarf::Form(0)});
-      }
-      plan.count = static_cast<std::uint32_t>(steps_.size()) - plan.first;
-    }
-  }
+        abbrevs_(abbrevs) {}
 
   DieCheck run(bool unit_die_only) {
     DieCheck check;
@@ -113,39 +80,20 @@ class Walker {
       bool children = false;
       if (code != 0) {
         const Plan* plan = code < plans_.size() ? &plans_[code] : nullptr;
-        if (plan != nullptr && plan->is_fixed) {
-          children = plan->children;
+        if (plan == nullptr || plan->kind == Plan::Kind::kUnplanned) plan = &plan_for(code);
+        children = plan->children;
+        if (plan->kind == Plan::Kind::kFixed) {
           offset += plan->fixed;
-        } else if (plan != nullptr && plan->known) {
-          children = plan->children;
-          for (std::uint32_t i = plan->first, last = plan->first + plan->count; i != last; ++i) {
+        } else if (plan->kind == Plan::Kind::kUnknown) {
+          break;
+        } else {
+          for (std::uint32_t i = plan->first, last = i + plan->count; i != last; ++i) {
             offset += steps_[i].fixed_before;
             if (steps_[i].form == llvm::dwarf::Form(0)) break;
             // At the end itself every reader of DataExtractor fails cleanly; beyond it, the
             // LEB128 reader does not.
             if (offset > size_) return fail(check, die, offset);
             if (!skip(steps_[i].form, offset)) return check;
-          }
-        } else {
-          // Not planned, or a code too large to plan (LLVM looks up its low 32 bits), or none
-          // (extractFast stops there).
-          const llvm::DWARFAbbreviationDeclaration* decl =
-              !planned_ || code >= kMaxPlanned
-                  ? abbrevs_->getAbbreviationDeclaration(static_cast<std::uint32_t>(code))
-                  : nullptr;
-          if (decl == nullptr) break;
-          children = decl->hasChildren();
-          if (const auto fixed = decl->getFixedAttributesByteSize(unit_)) {
-            offset += *fixed;
-          } else {
-            for (const auto& spec : decl->attributes()) {
-              if (const auto bytes = spec.getByteSize(unit_)) {
-                offset += static_cast<std::uint64_t>(*bytes);
-                continue;
-              }
-              if (offset > size_) return fail(check, die, offset);
-              if (!skip(spec.Form, offset)) return check;
-            }
           }
         }
       }
@@ -164,7 +112,47 @@ class Walker {
   }
 
  private:
-  static constexpr std::uint64_t kMaxPlanned = 1 << 14;
+  // Codes below this are planned in a table indexed by code, larger ones (rare) in a map.
+  static constexpr std::uint64_t kMaxTabled = 1 << 14;
+
+  // The plan of an abbreviation code, made once. LLVM's extractFast looks up the code's low 32
+  // bits, and its lookup finds the first declaration of a code.
+  const Plan& plan_for(std::uint64_t code) {
+    Plan* plan = nullptr;
+    if (code < kMaxTabled) {
+      if (plans_.size() <= code) plans_.resize(code + 1);
+      plan = &plans_[code];
+    } else {
+      plan = &large_plans_[static_cast<std::uint32_t>(code)];
+    }
+    if (plan->kind != Plan::Kind::kUnplanned) return *plan;
+    const llvm::DWARFAbbreviationDeclaration* decl =
+        abbrevs_.getAbbreviationDeclaration(static_cast<std::uint32_t>(code));
+    if (decl == nullptr) {
+      plan->kind = Plan::Kind::kUnknown;
+      return *plan;
+    }
+    plan->children = decl->hasChildren();
+    plan->first = static_cast<std::uint32_t>(steps_.size());
+    if (const auto fixed = decl->getFixedAttributesByteSize(unit_)) {
+      plan->kind = Plan::Kind::kFixed;
+      plan->fixed = *fixed;
+    } else {
+      plan->kind = Plan::Kind::kSteps;
+      std::uint64_t fixed_before = 0;
+      for (const auto& spec : decl->attributes()) {
+        if (const auto bytes = spec.getByteSize(unit_)) {
+          fixed_before += static_cast<std::uint64_t>(*bytes);
+        } else {
+          steps_.push_back({fixed_before, spec.Form});
+          fixed_before = 0;
+        }
+      }
+      steps_.push_back({fixed_before, llvm::dwarf::Form(0)});
+    }
+    plan->count = static_cast<std::uint32_t>(steps_.size()) - plan->first;
+    return *plan;
+  }
 
   static DieCheck& fail(DieCheck& check, std::uint64_t die, std::uint64_t at) {
     check.ok = false;
@@ -240,9 +228,9 @@ class Walker {
   const std::uint8_t* bytes_;
   std::uint64_t size_;
   llvm::dwarf::FormParams params_;
-  const llvm::DWARFAbbreviationDeclarationSet* abbrevs_;
-  bool planned_;
+  const llvm::DWARFAbbreviationDeclarationSet& abbrevs_;
   std::vector<Plan> plans_;
+  std::unordered_map<std::uint32_t, Plan> large_plans_;
   std::vector<Step> steps_;
 };
 
@@ -251,15 +239,15 @@ class Walker {
 DieCheck check_dies(const llvm::DWARFUnit& unit, bool unit_die_only) {
   const llvm::DWARFAbbreviationDeclarationSet* abbrevs = unit.getAbbreviations();
   if (abbrevs == nullptr) return {};  // LLVM extracts nothing either
-  DieCheck check = Walker(unit, *abbrevs, !unit_die_only).run(unit_die_only);
+  DieCheck check = Walker(unit, *abbrevs).run(unit_die_only);
   check.refers_across = !unit_die_only && refers_across(*abbrevs);
   return check;
 }
 
 std::string describe(const llvm::DWARFUnit& unit, const DieCheck& check) {
-  return "the DIE at " + hex(check.die) + " of the unit at " + hex(unit.getOffset()) +
-         " has a value at " + hex(check.at) + ", past the end of .debug_info (" +
-         hex(check.section_size) + " bytes)";
+  return "the DIE at " + to_hex(check.die) + " of the unit at " + to_hex(unit.getOffset()) +
+         " has a value at " + to_hex(check.at) + ", past the end of .debug_info (" +
+         to_hex(check.section_size) + " bytes)";
 }
 
 std::vector<llvm::DWARFUnit*> units_outside_aranges(llvm::DWARFContext& ctx) {

@@ -94,9 +94,10 @@ struct Module::Impl {
   bool all_dies_checked(llvm::DWARFUnit& unit, UnitFacts& facts) const;
   void settle(const llvm::DWARFUnit& unit, UnitFacts& facts, const detail::DieCheck& check,
               UnitFacts::Dies checked) const;
+  // Checks every unit of the file, because some unit's abbreviations use forms through which
+  // LLVM reads other units' DIEs (units_refer_across).
   void check_every_unit() const;
   mutable bool every_unit_checked = false;
-  // Some checked unit's abbreviations use forms through which LLVM reads other units' DIEs.
   mutable bool units_refer_across = false;
   mutable std::string bad_unit;  // describes the first unit whose check failed
   // The file's DWARF is not used: LLVM would extract DIEs that hold values past the end of
@@ -701,15 +702,13 @@ bool Module::Impl::all_dies_checked(llvm::DWARFUnit& unit, UnitFacts& facts) con
   if (facts.dies != Dies::kAll && facts.dies != Dies::kBad) {
     const detail::DieCheck check = detail::check_dies(unit, /*unit_die_only=*/false);
     settle(unit, facts, check, Dies::kAll);
-    if (check.ok && check.refers_across) {
-      units_refer_across = true;
-      check_every_unit();
-    }
+    if (check.ok && check.refers_across) check_every_unit();
   }
   return facts.dies == Dies::kAll && !dwarf_refused;
 }
 
 void Module::Impl::check_every_unit() const {
+  units_refer_across = true;  // why every unit is checked
   if (every_unit_checked) return;
   every_unit_checked = true;
   using Dies = UnitFacts::Dies;
@@ -916,10 +915,7 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
     if (w.facts->dies == Dies::kAll) w.facts->prepared = Prepared::kYes;
   }
   // Before any lookup follows a reference into another unit.
-  if (refers_across) {
-    impl_->units_refer_across = true;
-    impl_->check_every_unit();
-  }
+  if (refers_across) impl_->check_every_unit();
 }
 
 Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const {
