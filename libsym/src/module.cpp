@@ -506,8 +506,19 @@ bool is_cxx(std::uint16_t language) {
 
 }  // namespace
 
+bool may_be_mangled(std::string_view name) {
+  if (name.empty()) return false;
+  if (name.front() == '.' || name.front() == '?') return true;  // LLVM's leading dot; MSVC
+  // Itanium: 1-4 underscores and 'Z' (one more when LLVM retries without the first); Rust "_R",
+  // D "_D", also after one more underscore.
+  const std::size_t letter = name.find_first_not_of('_');
+  if (letter == 0 || letter == std::string_view::npos) return false;
+  const char c = name[letter];
+  return c == 'Z' || c == 'R' || c == 'D';
+}
+
 std::string demangle(std::string_view name) {
-  if (name.empty()) return {};
+  if (!may_be_mangled(name)) return std::string(name);
   return llvm::demangle(name);
 }
 
@@ -856,18 +867,28 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   };
   std::vector<Work> work;
   std::unordered_map<const llvm::DWARFUnit*, std::size_t> index;
+  // Each distinct address once, in order: neighbours share LLVM's search paths (half the time
+  // of input order on 100 000 random addresses in libc) and mostly their unit.
+  std::vector<std::uint64_t> sorted(vaddrs.size());
+  std::transform(vaddrs.begin(), vaddrs.end(), sorted.begin(), [](VirtAddr v) { return v.value(); });
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   auto& hints = impl_->unit_hints;
-  hints.reserve(vaddrs.size());
-  for (VirtAddr vaddr : vaddrs) {
-    llvm::DWARFCompileUnit* unit = dwarf->getCompileUnitForCodeAddress(vaddr.value());
-    hints.emplace_back(vaddr.value(), unit);
+  hints.reserve(sorted.size());
+  const llvm::DWARFUnit* last_unit = nullptr;
+  std::size_t last_slot = 0;
+  for (std::uint64_t vaddr : sorted) {
+    llvm::DWARFCompileUnit* unit = dwarf->getCompileUnitForCodeAddress(vaddr);
+    hints.emplace_back(vaddr, unit);
     if (unit == nullptr) continue;
-    auto [it, fresh] = index.try_emplace(unit, work.size());
-    if (fresh) work.push_back({unit, {}, nullptr, std::nullopt, std::nullopt});
-    work[it->second].addresses.push_back(vaddr.value());
+    if (unit != last_unit) {
+      auto [it, fresh] = index.try_emplace(unit, work.size());
+      if (fresh) work.push_back({unit, {}, nullptr, std::nullopt, std::nullopt});
+      last_unit = unit;
+      last_slot = it->second;
+    }
+    work[last_slot].addresses.push_back(vaddr);
   }
-  std::sort(hints.begin(), hints.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
   if (work.size() < 2) return;  // nothing to share out
   // Everything that touches state shared between units happens here, on this thread: the unit
   // DIE (and with it the unit's abbreviations, string offsets, address and range bases), the
@@ -954,8 +975,14 @@ std::vector<Module::Lookup> Module::lookup_all(std::span<const VirtAddr> vaddrs,
   };
   std::vector<Group> groups;
   std::unordered_map<const llvm::DWARFUnit*, std::size_t> group_of;
+  const llvm::DWARFUnit* last_unit = nullptr;  // and its group: sorted addresses share units
+  std::size_t last_group = 0;
   for (std::size_t i = 0; i < vaddrs.size(); ++i) {
     llvm::DWARFCompileUnit* unit = impl_->unit_for(*dwarf, vaddrs[i].value());
+    if (unit != nullptr && unit == last_unit) {
+      groups[last_group].indices.push_back(i);
+      continue;
+    }
     const auto found = unit != nullptr ? impl_->units.find(unit) : impl_->units.end();
     if (found == impl_->units.end() || found->second.prepared != Prepared::kYes ||
         found->second.dies != Dies::kAll) {
@@ -965,6 +992,8 @@ std::vector<Module::Lookup> Module::lookup_all(std::span<const VirtAddr> vaddrs,
     auto [it, fresh] = group_of.try_emplace(unit, groups.size());
     if (fresh) groups.push_back({unit, &found->second, {}});
     groups[it->second].indices.push_back(i);
+    last_unit = unit;
+    last_group = it->second;
   }
   // What those lookups found may forbid the threads: references across units, refused DWARF.
   if (impl_->units_refer_across || impl_->dwarf_context() == nullptr) {

@@ -28,7 +28,7 @@ std::string_view name_of(const Frame& f, bool demangle) {
 // The view stays valid until the next call on this thread.
 std::string_view gnu_name_of(const Frame& f, bool demangle) {
   if (f.raw_name.empty()) return "??";
-  if (!demangle) return f.raw_name;
+  if (!demangle || !may_be_mangled(f.raw_name)) return f.raw_name;
   thread_local std::unordered_map<std::string, std::string> memo;
   if (auto it = memo.find(f.raw_name); it != memo.end()) return it->second;
   if (memo.size() >= (1U << 18)) memo.clear();

@@ -4,6 +4,7 @@
 #include <libsym/symbolizer.h>
 
 #include <catch2/catch.hpp>
+#include <llvm/Demangle/Demangle.h>
 
 #include <cstring>
 #include <filesystem>
@@ -405,6 +406,38 @@ TEST_CASE("names are demangled: Itanium, Rust legacy and v0, and left alone othe
   CHECK(sym::demangle("_Z3foov.cold") == "foo() (.cold)");
   CHECK(sym::demangle("plain_c_function") == "plain_c_function");
   CHECK(sym::demangle("") == "");
+}
+
+TEST_CASE("names no demangler would change skip the demanglers, and only those") {
+  // Every symbol of libc, libstdc++ and the C++ fixtures, and hand-made edges of each scheme.
+  const std::string list = test::fixture_dir() + "/all_names." + std::to_string(::getpid());
+  test::run("{ nm '" + test::fixture_dir() + "/cxx_gcc'; nm -D /usr/lib/x86_64-linux-gnu/libc.so.6; "
+            "nm -D /usr/lib/x86_64-linux-gnu/libstdc++.so.6; } | awk '{print $NF}' | sed 's/@.*//' | "
+            "sort -u > '" + list + "'");
+  std::ifstream in(list);
+  std::vector<std::string> names{"_Z3foov", "__Z3foov", "___Z3foov", "____Z3foov", "_____Z3foov",
+                                 "______Z3foov", "_RNvCs1234_7mycrate4main", "__RNvC1a1b",
+                                 "_D3foo3barFZv", "__D3foo3barFZv", "?foo@@YAXXZ", ".?AVfoo@@",
+                                 "._Z3foov", "_", "__", "Z3foov", "malloc", "__libc_start_main",
+                                 "_IO_file_write", "_dl_start", "_Zfoo", "_R", "_D"};
+  for (std::string name; std::getline(in, name);) names.push_back(name);
+  fs::remove(list);
+  REQUIRE(names.size() > 3000);
+  std::size_t plain = 0;
+  for (const std::string& name : names) {
+    INFO(name);
+    const bool maybe = sym::may_be_mangled(name);
+    if (!maybe) {
+      CHECK(llvm::demangle(name) == name);
+      CHECK(sym::demangle_gnu(name) == name);
+      ++plain;
+    }
+    CHECK(sym::demangle(name) == llvm::demangle(name));
+    if (llvm::demangle(name) != name) CHECK(maybe);
+  }
+  CHECK(plain > 1000);  // libc's names
+  CHECK_FALSE(sym::may_be_mangled("__libc_start_main"));
+  CHECK(sym::may_be_mangled("_ZN3foo3barEv"));
 }
 
 namespace {

@@ -59,6 +59,11 @@ std::string_view reason_id(Reason reason);
 // Itanium, Rust (legacy and v0), D and MSVC names demangled; anything else returned as is.
 std::string demangle(std::string_view name);
 
+// False when no demangler above would change the name: it does not begin with '_' followed
+// (after more underscores) by 'Z', 'R' or 'D', nor with '.' or '?'. C names such as "malloc"
+// or "__libc_start_main" are answered without trying a demangler.
+bool may_be_mangled(std::string_view name);
+
 // Demangled as GNU binutils prints it (addr2line -C): libiberty's C++ style ("> >",
 // "std::string", "[clone .cold]"), Rust legacy names without their hash.
 std::string demangle_gnu(std::string_view name);
