@@ -28,6 +28,7 @@
 #include <sched.h>
 #include <thread>
 #include <unordered_map>
+#include <zlib.h>
 
 namespace sym {
 
@@ -626,6 +627,49 @@ bool section_needed(llvm::StringRef name) {
       .Default(false);
 }
 
+// The zlib stream of a compressed section, when it is one: after the ELF compression header
+// with ch_type ELFCOMPRESS_ZLIB, or after "ZLIB" and the size in a .zdebug section. Others
+// (ELFCOMPRESS_ZSTD) are left to LLVM.
+std::optional<llvm::StringRef> zlib_stream(llvm::StringRef name, llvm::StringRef data,
+                                           bool little_endian, bool is_64) {
+  if (name.starts_with(".zdebug")) {
+    if (!data.starts_with("ZLIB") || data.size() < 12) return std::nullopt;
+    return data.drop_front(12);
+  }
+  const std::size_t header = is_64 ? sizeof(llvm::ELF::Elf64_Chdr) : sizeof(llvm::ELF::Elf32_Chdr);
+  if (data.size() < header) return std::nullopt;
+  const std::uint32_t type =
+      little_endian ? llvm::support::endian::read32le(data.data())
+                    : llvm::support::endian::read32be(data.data());
+  if (type != llvm::ELF::ELFCOMPRESS_ZLIB) return std::nullopt;
+  return data.drop_front(header);
+}
+
+// Inflates a zlib stream (RFC 1950) of exactly `size` bytes into `out`, as zlib's uncompress
+// does but without the Adler-32 of the output, a sixth of the inflating: the stream must still
+// be well-formed deflate data and end exactly at `size` bytes. False when it does not.
+bool inflate_zlib(llvm::StringRef stream, std::uint8_t* out, std::uint64_t size) {
+  constexpr std::uint64_t kMax = std::numeric_limits<uInt>::max();
+  if (stream.size() < 2 || stream.size() > kMax || size > kMax) return false;
+  const unsigned cmf = static_cast<std::uint8_t>(stream[0]);
+  const unsigned flg = static_cast<std::uint8_t>(stream[1]);
+  // Deflate with a window of at most 32 KiB, a valid check, no preset dictionary.
+  if ((cmf & 0x0fU) != 8 || (cmf >> 4U) > 7 || ((cmf << 8U) | flg) % 31 != 0 || (flg & 0x20U) != 0) {
+    return false;
+  }
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return false;  // raw deflate: no check computed
+  // zlib never writes through next_in; its type lacks the const (no ZLIB_CONST here).
+  z.next_in = const_cast<Bytef*>(reinterpret_cast<const Bytef*>(stream.data() + 2));
+  z.avail_in = static_cast<uInt>(stream.size() - 2);
+  z.next_out = out;
+  z.avail_out = static_cast<uInt>(size);
+  const int status = inflate(&z, Z_FINISH);
+  const bool ok = status == Z_STREAM_END && z.total_out == size;
+  inflateEnd(&z);
+  return ok;
+}
+
 // What DWARFContext::create(ObjectFile) reads of an executable or shared object, with only the
 // sections a lookup needs, and the compressed ones inflated on all cores, largest first (LLVM
 // inflates every compressed debug section, one after the other: 205 M of the 501 M
@@ -637,6 +681,7 @@ std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
     std::string name;
     llvm::StringRef data;
     std::optional<obj::Decompressor> decompressor;
+    std::optional<llvm::StringRef> zlib;  // the stream, when zlib-compressed
     std::unique_ptr<std::uint8_t[]> out;
     bool ok = false;
   };
@@ -665,7 +710,9 @@ std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
       llvm::consumeError(decompressor.takeError());
       continue;
     }
-    jobs.push_back({key.str(), *data, std::move(*decompressor), nullptr});
+    jobs.push_back({key.str(), *data, std::move(*decompressor),
+                    zlib_stream(*name, *data, object.isLittleEndian(), object.getBytesInAddress() == 8),
+                    nullptr});
   }
   std::sort(jobs.begin(), jobs.end(),
             [](const Job& a, const Job& b) { return a.data.size() > b.data.size(); });
@@ -673,6 +720,10 @@ std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
     Job& job = jobs[i];
     const std::uint64_t size = job.decompressor->getDecompressedSize();
     job.out = std::make_unique_for_overwrite<std::uint8_t[]>(size);
+    if (job.zlib) {
+      job.ok = inflate_zlib(*job.zlib, job.out.get(), size);
+      return;
+    }
     llvm::Error e = job.decompressor->decompress({job.out.get(), size});
     job.ok = !e;
     llvm::consumeError(std::move(e));
