@@ -47,6 +47,10 @@ struct ElfFile {
   }
 };
 
+namespace detail {
+class SectionInflation;
+}  // namespace detail
+
 struct Module::Impl {
   std::string path;
   ElfFile file;
@@ -115,9 +119,12 @@ struct Module::Impl {
     }
     return false;
   }
-  // The debug sections handed to `dwarf` when it was made from sections (dwarf_sections): the
-  // decompressed ones live here, the others in the mapped file.
-  mutable std::vector<std::unique_ptr<std::uint8_t[]>> inflated;
+  // The file whose DWARF is read (null: none), and whether `dwarf` is made from its sections
+  // (dwarf_from_sections) rather than by LLVM from the file (relocations, a DWARF package).
+  [[nodiscard]] const ElfFile* dwarf_source(bool* from_sections) const;
+  // The compressed sections of dwarf_source being inflated (read_debug_info_ahead), until
+  // `dwarf` is made; then what they were inflated into (the others are in the mapped file).
+  mutable std::unique_ptr<detail::SectionInflation> inflation;
   mutable llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> dwarf_sections;
   mutable std::unique_ptr<llvm::DWARFContext> dwarf;
   mutable bool dwarf_tried = false;
@@ -392,6 +399,20 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> fetch_debug_file(const ElfFac
   return std::nullopt;
 }
 
+// A section compressed the GNU way (binutils' --compress-debug-sections=zlib-gnu, the default
+// of older toolchains): named .zdebug_*, holding "ZLIB", the size inflated (8 bytes, big
+// endian) and a zlib stream. LLVM 19 no longer reads these; GNU addr2line does, and so do we.
+struct GnuCompressed {
+  std::uint64_t size;
+  llvm::StringRef stream;
+};
+std::optional<GnuCompressed> gnu_compressed(llvm::StringRef name, llvm::StringRef data) {
+  if (!name.starts_with(".zdebug_") || !data.starts_with("ZLIB") || data.size() < 12) {
+    return std::nullopt;
+  }
+  return GnuCompressed{llvm::support::endian::read64be(data.data() + 4), data.drop_front(12)};
+}
+
 // LLVM allocates what a compressed section's header claims before decompressing it. No real
 // debug section compresses better than zlib's limit of about 1032:1, so a header claiming more
 // (or more than 16 GiB) is hostile; the file's DWARF is then not used at all.
@@ -399,14 +420,25 @@ std::optional<std::string> implausible_compression(const obj::ObjectFile& object
   constexpr std::uint64_t kMaxRatio = 1100;
   constexpr std::uint64_t kMaxBytes = 16ULL << 30;
   for (const auto& section : object.sections()) {
-    if (!section.isCompressed()) continue;
     auto name = section.getName();
-    auto data = section.getContents();
-    if (!name || !data) {
-      if (!name) llvm::consumeError(name.takeError());
-      if (!data) llvm::consumeError(data.takeError());
+    if (!name) {
+      llvm::consumeError(name.takeError());
       continue;
     }
+    if (!section.isCompressed() && !name->starts_with(".zdebug_")) continue;
+    auto data = section.getContents();
+    if (!data) {
+      llvm::consumeError(data.takeError());
+      continue;
+    }
+    if (auto gnu = gnu_compressed(*name, *data)) {
+      if (gnu->size > kMaxBytes || gnu->size / kMaxRatio > data->size()) {
+        return name->str() + " claims " + std::to_string(gnu->size) +
+               " bytes once decompressed from " + std::to_string(data->size());
+      }
+      continue;
+    }
+    if (!section.isCompressed()) continue;
     auto decompressor = obj::Decompressor::create(*name, *data, object.isLittleEndian(),
                                                   object.getBytesInAddress() == 8);
     if (!decompressor) {
@@ -627,15 +659,9 @@ bool section_needed(llvm::StringRef name) {
       .Default(false);
 }
 
-// The zlib stream of a compressed section, when it is one: after the ELF compression header
-// with ch_type ELFCOMPRESS_ZLIB, or after "ZLIB" and the size in a .zdebug section. Others
-// (ELFCOMPRESS_ZSTD) are left to LLVM.
-std::optional<llvm::StringRef> zlib_stream(llvm::StringRef name, llvm::StringRef data,
-                                           bool little_endian, bool is_64) {
-  if (name.starts_with(".zdebug")) {
-    if (!data.starts_with("ZLIB") || data.size() < 12) return std::nullopt;
-    return data.drop_front(12);
-  }
+// The zlib stream of an SHF_COMPRESSED section, when it is one: after the ELF compression
+// header with ch_type ELFCOMPRESS_ZLIB. Others (ELFCOMPRESS_ZSTD) are left to LLVM.
+std::optional<llvm::StringRef> zlib_stream(llvm::StringRef data, bool little_endian, bool is_64) {
   const std::size_t header = is_64 ? sizeof(llvm::ELF::Elf64_Chdr) : sizeof(llvm::ELF::Elf32_Chdr);
   if (data.size() < header) return std::nullopt;
   const std::uint32_t type =
@@ -670,29 +696,135 @@ bool inflate_zlib(llvm::StringRef stream, std::uint8_t* out, std::uint64_t size)
   return ok;
 }
 
-// What DWARFContext::create(ObjectFile) reads of an executable or shared object, with only the
-// sections a lookup needs, and the compressed ones inflated on all cores, largest first (LLVM
-// inflates every compressed debug section, one after the other: 205 M of the 501 M
-// instructions of 1 000 lookups in libc).
-std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
-    const obj::ObjectFile& object, std::vector<std::unique_ptr<std::uint8_t[]>>& inflated,
-    llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections) {
+}  // namespace
+
+namespace detail {
+
+// The compressed debug sections a lookup reads, each inflated by whichever thread takes it,
+// largest first (LLVM inflates every compressed debug section, one after the other: 205 M of
+// the 501 M instructions of 1 000 lookups in libc).
+class SectionInflation {
+ public:
+  explicit SectionInflation(const obj::ObjectFile& object) {
+    for (const obj::SectionRef& section : object.sections()) {
+      auto name = section.getName();
+      if (!name) {
+        llvm::consumeError(name.takeError());
+        continue;
+      }
+      if (section.isBSS() || section.isVirtual()) continue;
+      const bool gnu = name->starts_with(".zdebug_");
+      if (!section.isCompressed() && !gnu) continue;
+      // ".zdebug_info" holds what ".debug_info" would.
+      const std::string key =
+          (gnu ? "debug_" : "") +
+          name->substr(gnu ? 8 : std::min(name->find_first_not_of("._"), name->size())).str();
+      if (!section_needed(key)) continue;
+      auto data = section.getContents();
+      if (!data) {
+        llvm::consumeError(data.takeError());
+        continue;
+      }
+      if (gnu) {
+        if (auto stream = gnu_compressed(*name, *data)) {
+          jobs_.push_back({key, *data, std::nullopt, stream->stream, stream->size, nullptr, false});
+        }
+        continue;
+      }
+      auto decompressor = obj::Decompressor::create(*name, *data, object.isLittleEndian(),
+                                                    object.getBytesInAddress() == 8);
+      if (!decompressor) {  // LLVM leaves out a section it cannot decompress
+        llvm::consumeError(decompressor.takeError());
+        continue;
+      }
+      const std::uint64_t size = decompressor->getDecompressedSize();
+      jobs_.push_back({key, *data, std::move(*decompressor),
+                       zlib_stream(*data, object.isLittleEndian(), object.getBytesInAddress() == 8),
+                       size, nullptr, false});
+    }
+    std::sort(jobs_.begin(), jobs_.end(),
+              [](const Job& a, const Job& b) { return a.data.size() > b.data.size(); });
+  }
+  SectionInflation(const SectionInflation&) = delete;
+  SectionInflation& operator=(const SectionInflation&) = delete;
+  ~SectionInflation() {
+    next_.store(jobs_.size());  // no new job is begun
+    if (ahead_.joinable()) ahead_.join();
+  }
+
+  [[nodiscard]] bool empty() const { return jobs_.empty(); }
+
+  // One thread of its own starts taking sections.
+  void start_ahead() {
+    if (!ahead_.joinable() && !jobs_.empty()) ahead_ = std::thread([this] { take(); });
+  }
+
+  // Every section inflated, by this thread, the one started ahead and up to worker_threads()
+  // in all; then the inflated ones by name (those that failed are left out).
+  void finish(llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections) {
+    const std::size_t busy = ahead_.joinable() ? 2 : 1;
+    std::vector<std::thread> pool;
+    for (std::size_t t = busy; t < std::min<std::size_t>(worker_threads(), jobs_.size()); ++t) {
+      pool.emplace_back([this] { take(); });
+    }
+    take();
+    for (std::thread& t : pool) t.join();
+    if (ahead_.joinable()) ahead_.join();
+    for (Job& job : jobs_) {
+      if (!job.ok) continue;
+      const llvm::StringRef bytes(reinterpret_cast<const char*>(job.out.get()), job.size);
+      sections[job.name] = llvm::MemoryBuffer::getMemBuffer(bytes, job.name, false);
+    }
+  }
+
+ private:
   struct Job {
     std::string name;
     llvm::StringRef data;
-    std::optional<obj::Decompressor> decompressor;
+    std::optional<obj::Decompressor> decompressor;  // none: .zdebug
     std::optional<llvm::StringRef> zlib;  // the stream, when zlib-compressed
+    std::uint64_t size;
     std::unique_ptr<std::uint8_t[]> out;
-    bool ok = false;
+    bool ok;
   };
-  std::vector<Job> jobs;
+
+  void take() {
+    for (std::size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < jobs_.size();) {
+      Job& job = jobs_[i];
+      job.out = std::make_unique_for_overwrite<std::uint8_t[]>(job.size);
+      if (job.zlib) {
+        job.ok = inflate_zlib(*job.zlib, job.out.get(), job.size);
+        continue;
+      }
+      if (!job.decompressor) continue;
+      llvm::Error e = job.decompressor->decompress({job.out.get(), job.size});
+      job.ok = !e;
+      llvm::consumeError(std::move(e));
+    }
+  }
+
+  std::vector<Job> jobs_;
+  std::atomic<std::size_t> next_{0};
+  std::thread ahead_;
+};
+
+}  // namespace detail
+
+namespace {
+
+// What DWARFContext::create(ObjectFile) reads of an executable or shared object, with only the
+// sections a lookup needs, the compressed ones from `inflation`.
+std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
+    const obj::ObjectFile& object, detail::SectionInflation& inflation,
+    llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections) {
+  inflation.finish(sections);
   for (const obj::SectionRef& section : object.sections()) {
     auto name = section.getName();
     if (!name) {
       llvm::consumeError(name.takeError());
       continue;
     }
-    if (section.isBSS() || section.isVirtual()) continue;
+    if (section.isBSS() || section.isVirtual() || section.isCompressed()) continue;
     const llvm::StringRef key = name->substr(std::min(name->find_first_not_of("._"), name->size()));
     if (!section_needed(key) || sections.count(key) != 0) continue;
     auto data = section.getContents();
@@ -700,40 +832,7 @@ std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
       llvm::consumeError(data.takeError());
       continue;
     }
-    if (!section.isCompressed()) {
-      sections[key] = llvm::MemoryBuffer::getMemBuffer(*data, key, false);
-      continue;
-    }
-    auto decompressor = obj::Decompressor::create(*name, *data, object.isLittleEndian(),
-                                                  object.getBytesInAddress() == 8);
-    if (!decompressor) {  // LLVM leaves out a section it cannot decompress
-      llvm::consumeError(decompressor.takeError());
-      continue;
-    }
-    jobs.push_back({key.str(), *data, std::move(*decompressor),
-                    zlib_stream(*name, *data, object.isLittleEndian(), object.getBytesInAddress() == 8),
-                    nullptr});
-  }
-  std::sort(jobs.begin(), jobs.end(),
-            [](const Job& a, const Job& b) { return a.data.size() > b.data.size(); });
-  for_each_shared(jobs.size(), [&](std::size_t i) {
-    Job& job = jobs[i];
-    const std::uint64_t size = job.decompressor->getDecompressedSize();
-    job.out = std::make_unique_for_overwrite<std::uint8_t[]>(size);
-    if (job.zlib) {
-      job.ok = inflate_zlib(*job.zlib, job.out.get(), size);
-      return;
-    }
-    llvm::Error e = job.decompressor->decompress({job.out.get(), size});
-    job.ok = !e;
-    llvm::consumeError(std::move(e));
-  });
-  for (Job& job : jobs) {
-    if (!job.ok) continue;
-    const llvm::StringRef bytes(reinterpret_cast<const char*>(job.out.get()),
-                                job.decompressor->getDecompressedSize());
-    sections[job.name] = llvm::MemoryBuffer::getMemBuffer(bytes, job.name, false);
-    inflated.push_back(std::move(job.out));
+    sections[key] = llvm::MemoryBuffer::getMemBuffer(*data, key, false);
   }
   auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
   return llvm::DWARFContext::create(sections, object.getBytesInAddress(), object.isLittleEndian(),
@@ -805,23 +904,41 @@ void Module::Impl::check_every_unit() const {
   }
 }
 
+const ElfFile* Module::Impl::dwarf_source(bool* from_sections) const {
+  const ElfFile* source = nullptr;
+  if (origin.source == DebugSource::kSelf) source = &file;
+  if (debug_file) source = &*debug_file;
+  if (source == nullptr || !dwarf_usable) return nullptr;
+  // From the sections, unless LLVM must see the file: to apply relocations (an object file)
+  // or to find a DWARF package (FILE.dwp, named after the file) for split-DWARF units.
+  std::error_code ec;
+  const std::string path = source->buffer->getBufferIdentifier().str();
+  *from_sections =
+      !source->object->isRelocatableObject() && !std::filesystem::exists(path + ".dwp", ec);
+  return source;
+}
+
+void Module::read_debug_info_ahead() const {
+  if (impl_->dwarf_tried || impl_->inflation || worker_threads() < 2) return;
+  bool from_sections = false;
+  const ElfFile* source = impl_->dwarf_source(&from_sections);
+  if (source == nullptr || !from_sections) return;
+  impl_->inflation = std::make_unique<detail::SectionInflation>(*source->object);
+  impl_->inflation->start_ahead();
+}
+
 const llvm::DWARFContext* Module::Impl::dwarf_context() const {
   if (!dwarf_tried) {
     dwarf_tried = true;
-    const ElfFile* source = nullptr;
-    if (origin.source == DebugSource::kSelf) source = &file;
-    if (debug_file) source = &*debug_file;
-    if (source != nullptr && dwarf_usable) {
-      // Malformed DWARF is reported by LLVM through these handlers; it must not reach stderr of
-      // the tools (the answer degrades to the symbol table instead).
-      auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
-      // From the sections, unless LLVM must see the file: to apply relocations (an object file)
-      // or to find a DWARF package (FILE.dwp, named after the file) for split-DWARF units.
-      std::error_code ec;
-      const std::string path = source->buffer->getBufferIdentifier().str();
-      if (!source->object->isRelocatableObject() && !std::filesystem::exists(path + ".dwp", ec)) {
-        dwarf = dwarf_from_sections(*source->object, inflated, dwarf_sections);
+    bool from_sections = false;
+    if (const ElfFile* source = dwarf_source(&from_sections)) {
+      if (from_sections) {
+        if (!inflation) inflation = std::make_unique<detail::SectionInflation>(*source->object);
+        dwarf = dwarf_from_sections(*source->object, *inflation, dwarf_sections);
       } else {
+        // Malformed DWARF is reported by LLVM through these handlers; it must not reach stderr
+        // of the tools (the answer degrades to the symbol table instead).
+        auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
         dwarf = llvm::DWARFContext::create(*source->object,
                                            llvm::DWARFContext::ProcessDebugRelocations::Process,
                                            nullptr, "", ignore, ignore, /*ThreadSafe=*/true);

@@ -122,6 +122,8 @@ const Module* Symbolizer::module_for(const std::string& path, const Mapping* map
     if (checked.module == nullptr && on_problem_) {
       on_problem_(ModuleProblem{path, checked.reason, checked.detail});
     }
+    // Lookups with lines will read its debug sections: their inflating starts now.
+    if (checked.module != nullptr && options_.frames.lines) checked.module->read_debug_info_ahead();
   }
   if (reason != nullptr) *reason = checked.reason;
   if (detail != nullptr) *detail = checked.detail;
@@ -205,6 +207,14 @@ std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
     }
     groups[r.module].push_back(i);
   }
+  // Every module opened first: the debug sections of each are inflated ahead (module_for) while
+  // the others are opened and looked up.
+  struct Opened {
+    const Module* module;
+    const std::string* path;
+    std::vector<std::size_t>* group;
+  };
+  std::vector<Opened> modules;
   for (auto& [path, group] : groups) {
     Reason reason = Reason::kNone;
     std::string detail;
@@ -216,6 +226,12 @@ std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
       }
       continue;
     }
+    modules.push_back({module, &path, &group});
+  }
+  for (const Opened& opened : modules) {
+    const Module* module = opened.module;
+    const std::string& path = *opened.path;
+    std::vector<std::size_t>& group = *opened.group;
     std::vector<VirtAddr> vaddrs;
     vaddrs.reserve(group.size());
     for (std::size_t i : group) {

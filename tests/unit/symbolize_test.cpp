@@ -551,10 +551,11 @@ std::vector<std::string> answers_for_symbols(const sym::Module& m, const std::st
 
 }  // namespace
 
-TEST_CASE("compressed debug sections: zlib, zstd and none answer alike; a damaged stream is dropped") {
+TEST_CASE("compressed debug sections: zlib, zstd, GNU .zdebug and none answer alike; a damaged stream is dropped") {
   const std::string dir = temp_dir("compressed");
   const std::string zlib = test::fixture_dir() + "/gz_gcc";
   test::run("objcopy --compress-debug-sections=zstd '" + zlib + "' '" + dir + "/zstd'");
+  test::run("objcopy --compress-debug-sections=zlib-gnu '" + zlib + "' '" + dir + "/zdebug'");
   test::run("objcopy --decompress-debug-sections '" + zlib + "' '" + dir + "/plain'");
   auto open = [](const std::string& path) {
     auto m = sym::Module::open(path, sym::DebugSearch{});
@@ -565,6 +566,14 @@ TEST_CASE("compressed debug sections: zlib, zstd and none answer alike; a damage
   REQUIRE(reference.size() > 5);
   CHECK(answers_for_symbols(*open(zlib), zlib) == reference);
   CHECK(answers_for_symbols(*open(dir + "/zstd"), zlib) == reference);
+  CHECK(answers_for_symbols(*open(dir + "/zdebug"), zlib) == reference);  // LLVM 19: no lines
+  for (const std::string& copy : {zlib, dir + "/zstd", dir + "/zdebug"}) {
+    INFO(copy);
+    auto ahead = open(copy);
+    ahead->read_debug_info_ahead();  // inflating on its own thread while the module is asked
+    CHECK(answers_for_symbols(*ahead, zlib) == reference);
+    open(copy)->read_debug_info_ahead();  // the module gone before its sections are inflated
+  }
   std::size_t with_lines = 0;
   for (const std::string& answer : reference) with_lines += answer.find(".c:") != std::string::npos;
   CHECK(with_lines > 5);
@@ -590,6 +599,20 @@ TEST_CASE("compressed debug sections: zlib, zstd and none answer alike; a damage
     for (const std::string& answer : answers_for_symbols(*m, zlib)) {
       INFO(answer);
       CHECK(answer.find(":0") != std::string::npos);
+      CHECK_FALSE(std::regex_search(answer, std::regex(":[1-9]")));
+    }
+  }
+  // A .zdebug section claiming more than any stream inflates to: the DWARF is not used at all.
+  {
+    std::string bytes = read_bytes(dir + "/zdebug");
+    const auto [zoffset, zsize] = section_bytes(bytes, ".zdebug_info");
+    REQUIRE(zsize > 12);
+    REQUIRE(bytes.compare(zoffset, 4, "ZLIB") == 0);
+    for (int i = 0; i < 8; ++i) bytes[zoffset + 4 + i] = i == 0 ? '\x01' : '\0';  // 2^56 bytes
+    auto m = open(write_bytes(dir + "/zdebug-huge", bytes));
+    CHECK_THAT(m->warning(), Catch::Contains(".zdebug_info claims"));
+    for (const std::string& answer : answers_for_symbols(*m, zlib)) {
+      INFO(answer);
       CHECK_FALSE(std::regex_search(answer, std::regex(":[1-9]")));
     }
   }

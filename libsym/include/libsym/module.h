@@ -121,6 +121,13 @@ class Module {
   // Must not run concurrently with other calls on this Module.
   void prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& options) const;
 
+  // Optional, when lookups with lines will follow: starts inflating the compressed debug
+  // sections they read on a thread of its own (libc6-dbg's take ~30 ms), so that the work
+  // overlaps whatever the caller does meanwhile (reading input, opening other modules); the
+  // first lookup finishes what is left with all cores. Nothing to do: returns at once.
+  // Must not run concurrently with other calls on this Module.
+  void read_debug_info_ahead() const;
+
   // Up to `size` bytes of file content at vaddr (within the segment's file image).
   [[nodiscard]] std::span<const std::uint8_t> bytes_at(VirtAddr vaddr, std::size_t size) const;
 
