@@ -24,6 +24,7 @@
 #include <cxxabi.h>
 #include <filesystem>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <sched.h>
 #include <thread>
@@ -46,6 +47,16 @@ struct ElfFile {
     return llvm::cast_or_null<obj::ELFObjectFileBase>(object.get());
   }
 };
+
+namespace {
+
+// A split-DWARF skeleton unit (or none at all): its DIEs are in a .dwo file.
+bool is_skeleton(const llvm::DWARFDie& unit_die) {
+  return !unit_die || unit_die.find(llvm::dwarf::DW_AT_dwo_name) ||
+         unit_die.find(llvm::dwarf::DW_AT_GNU_dwo_name);
+}
+
+}  // namespace
 
 namespace detail {
 class SectionInflation;
@@ -94,6 +105,8 @@ struct Module::Impl {
   }
   // The unit's slot, its unit DIE checked and read; dies == kBad when the check failed.
   UnitFacts& unit_facts(llvm::DWARFUnit& unit) const;
+  // Reads what facts keep of the unit DIE (checked); a skeleton's language from its .dwo.
+  void read_unit_die(llvm::DWARFUnit& unit, UnitFacts& facts) const;
   // Checks every DIE of the unit (once) before LLVM extracts them; when the unit refers into
   // other units, every unit of the file. False when the unit, or the file's DWARF, is refused.
   bool all_dies_checked(llvm::DWARFUnit& unit, UnitFacts& facts) const;
@@ -590,23 +603,24 @@ Module::Impl::UnitFacts& Module::Impl::unit_facts(llvm::DWARFUnit& unit) const {
   if (facts.dies == Dies::kUnchecked) {
     settle(unit, facts, detail::check_dies(unit, /*unit_die_only=*/true), Dies::kUnitDie);
   }
-  if (!facts.read && facts.dies != Dies::kBad) {
-    facts.read = true;
-    const llvm::DWARFDie die = unit.getUnitDIE();
-    auto language = die.find(llvm::dwarf::DW_AT_language);
-    if (!language &&
-        (die.find(llvm::dwarf::DW_AT_dwo_name) || die.find(llvm::dwarf::DW_AT_GNU_dwo_name))) {
-      // GCC's split-DWARF skeleton leaves the language to the .dwo's unit DIE.
-      language = unit.getNonSkeletonUnitDIE().find(llvm::dwarf::DW_AT_language);
-    }
-    facts.cxx = is_cxx(static_cast<std::uint16_t>(llvm::dwarf::toUnsigned(language, 0)));
-    if (auto ranges = die.getAddressRanges()) {
-      facts.ranges = std::move(*ranges);
-    } else {
-      llvm::consumeError(ranges.takeError());
-    }
-  }
+  if (!facts.read && facts.dies != Dies::kBad) read_unit_die(unit, facts);
   return facts;
+}
+
+void Module::Impl::read_unit_die(llvm::DWARFUnit& unit, UnitFacts& facts) const {
+  facts.read = true;
+  const llvm::DWARFDie die = unit.getUnitDIE();
+  auto language = die.find(llvm::dwarf::DW_AT_language);
+  if (!language && die && is_skeleton(die)) {
+    // GCC's split-DWARF skeleton leaves the language to the .dwo's unit DIE.
+    language = unit.getNonSkeletonUnitDIE().find(llvm::dwarf::DW_AT_language);
+  }
+  facts.cxx = is_cxx(static_cast<std::uint16_t>(llvm::dwarf::toUnsigned(language, 0)));
+  if (auto ranges = die.getAddressRanges()) {
+    facts.ranges = std::move(*ranges);
+  } else {
+    llvm::consumeError(ranges.takeError());
+  }
 }
 
 namespace {
@@ -1031,7 +1045,10 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
     std::vector<std::uint64_t> addresses;
     Impl::UnitFacts* facts = nullptr;
     std::optional<detail::LineTables::Job> lines;
-    std::optional<detail::DieCheck> check;  // when the workers checked the unit's DIEs
+    bool fresh = false;     // its unit DIE is read by the threads
+    bool skeleton = false;  // found to be a split-DWARF skeleton by the threads
+    std::optional<detail::DieCheck> unit_check;  // when the threads checked its unit DIE
+    std::optional<detail::DieCheck> check;       // when the threads checked all its DIEs
   };
   std::vector<Work> work;
   std::unordered_map<const llvm::DWARFUnit*, std::size_t> index;
@@ -1051,29 +1068,30 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
     if (unit == nullptr) continue;
     if (unit != last_unit) {
       auto [it, fresh] = index.try_emplace(unit, work.size());
-      if (fresh) work.push_back({unit, {}, nullptr, std::nullopt, std::nullopt});
+      if (fresh) work.push_back({unit, {}, nullptr, std::nullopt, false, false, std::nullopt, std::nullopt});
       last_unit = unit;
       last_slot = it->second;
     }
     work[last_slot].addresses.push_back(vaddr);
   }
   if (work.size() < 2) return;  // nothing to share out
-  // Everything that touches state shared between units happens here, on this thread: the unit
-  // DIE (and with it the unit's abbreviations, string offsets, address and range bases), the
-  // per-unit caches' slots, the line tables' slots. Split-DWARF skeletons are left to lookup:
-  // their DIEs live in another context.
+  // The units' slots are made here (the map is shared). A unit met before is settled here too;
+  // one met for the first time is read by the threads. Split-DWARF skeletons are left to
+  // lookup: their DIEs live in another context.
   using Prepared = Impl::UnitFacts::Prepared;
   using Dies = Impl::UnitFacts::Dies;
   std::erase_if(work, [&](Work& w) {
-    w.facts = &impl_->unit_facts(*w.unit);
+    w.facts = &impl_->units[w.unit];
     if (w.facts->dies == Dies::kBad) return true;
     switch (w.facts->prepared) {
       case Prepared::kYes: return false;  // only the clusters of its new addresses are left
       case Prepared::kSkeleton: return true;
       case Prepared::kNo: break;
     }
+    w.fresh = !w.facts->read;
+    if (w.fresh) return false;
     const llvm::DWARFDie die = w.unit->getUnitDIE();
-    if (!die || die.find(llvm::dwarf::DW_AT_dwo_name) || die.find(llvm::dwarf::DW_AT_GNU_dwo_name)) {
+    if (is_skeleton(die)) {
       w.facts->prepared = Prepared::kSkeleton;
       return true;
     }
@@ -1081,12 +1099,33 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
     return false;
   });
   // Then each unit's own work, units taken in turn by the threads: LLVM extracts one unit's
-  // DIEs from that unit's data alone once its unit DIE is read (as llvm-gsymutil does in
-  // parallel), and the function index and line table of a unit are that unit's.
-  // A unit's DIEs are checked (die_bounds.h) before LLVM extracts them; the function index
-  // and line table read only the unit's own DIEs.
+  // DIEs from that unit's data alone once it has the unit's abbreviations (as llvm-gsymutil
+  // does in parallel), and the function index and line table of a unit are that unit's.
+  // What units share is taken under `shared`: the file's abbreviation sets (LLVM caches each
+  // set in one map, without a lock; a unit keeps its own pointer once it has it) and the line
+  // tables' slots. A unit's DIEs are checked (die_bounds.h) before LLVM extracts them: its
+  // unit DIE first, then all.
+  std::mutex shared;
   for_each_shared(work.size(), [&](std::size_t i) {
     Work& w = work[i];
+    if (w.fresh) {
+      {
+        const std::lock_guard lock(shared);
+        (void)w.unit->getAbbreviations();
+      }
+      if (w.facts->dies == Dies::kUnchecked) {
+        w.unit_check = detail::check_dies(*w.unit, /*unit_die_only=*/true);
+        if (!w.unit_check->ok) return;  // settled below
+        w.facts->dies = Dies::kUnitDie;
+      }
+      if (is_skeleton(w.unit->getUnitDIE())) {
+        w.skeleton = true;  // read by lookup: its language may be in the .dwo
+        return;
+      }
+      impl_->read_unit_die(*w.unit, *w.facts);
+      const std::lock_guard lock(shared);
+      w.lines = impl_->line_tables.reserve(*dwarf, *w.unit);
+    }
     if (w.facts->dies != Dies::kAll) {
       w.check = detail::check_dies(*w.unit, /*unit_die_only=*/false);
       if (!w.check->ok) return;
@@ -1097,6 +1136,14 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   });
   bool refers_across = false;
   for (Work& w : work) {
+    if (w.unit_check && !w.unit_check->ok) {
+      impl_->settle(*w.unit, *w.facts, *w.unit_check, Dies::kUnitDie);
+      continue;
+    }
+    if (w.skeleton) {
+      w.facts->prepared = Prepared::kSkeleton;
+      continue;
+    }
     if (w.check) {
       impl_->settle(*w.unit, *w.facts, *w.check, Dies::kAll);
       refers_across = refers_across || w.check->refers_across;
