@@ -155,6 +155,8 @@ echo
 echo "Median wall seconds (CPU seconds, user + system with descendants) and peak RSS (MiB). \`read\` = \`cat\` of every file stackfold needs"
 echo "(the dump, each file mapped executable in it, their build-id debug files) to /dev/null;"
 echo "\`mmap\` = mapping those files and touching one byte per page (bench/helpers/touchfiles.c);"
+echo "\`+inflate\` = that, and inflating on one thread the compressed debug sections a symbolizer"
+echo "reads (\`touchfiles -z\`: what any tool must do to see the DWARF of Debian's -dbg files);"
 echo "page cache warm for all. Totals: the sum of the folded values (bytes in use)."
 echo
 printf '%s\n' "$medians" | awk -v folds="$res/folds.tsv" '
@@ -166,15 +168,17 @@ printf '%s\n' "$medians" | awk -v folds="$res/folds.tsv" '
     FS = " " }
   $1 ~ /^fold-/ { c = substr($1, 6); w[c, $2] = $3; r[c, $2] = $4; bad[c, $2] = $5; u[c, $2] = $7 }
   END {
-    print "| dump | stacks | files (MiB) | stackfold | jeprof | stackfold ÷ jeprof | CPU stackfold / jeprof | read | mmap | stackfold ÷ mmap | RSS stackfold | RSS jeprof | total stackfold / jeprof |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    print "| dump | stacks | files (MiB) | stackfold | jeprof | stackfold ÷ jeprof | CPU stackfold / jeprof | read | mmap | stackfold ÷ mmap | +inflate | stackfold ÷ +inflate | RSS stackfold | RSS jeprof | total stackfold / jeprof |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= nd; i++) { c = d[i]
-      printf "| %s | %d | %d (%.0f) | %s%s | %s%s | %.3f× | %s / %s | %s | %s | %.1f× | %.1f | %.1f | %.0f / %.0f (%+.4f%%) |\n", \
+      inf = w[c, "inflate-files"]
+      printf "| %s | %d | %d (%.0f) | %s%s | %s%s | %.3f× | %s / %s | %s | %s | %.1f× | %s | %s | %.1f | %.1f | %.0f / %.0f (%+.4f%%) |\n", \
         c, stacks[c], files[c], bytes[c] / 1048576, fmt_t(w[c, "stackfold"]), bad[c, "stackfold"] ? " ⚠" : "", \
         fmt_t(w[c, "jeprof"]), bad[c, "jeprof"] ? " ⚠" : "", \
         w[c, "stackfold"] / w[c, "jeprof"], fmt_t(u[c, "stackfold"]), fmt_t(u[c, "jeprof"]), \
         fmt_t(w[c, "cat-files"]), fmt_t(w[c, "mmap-files"]), \
-        w[c, "stackfold"] / w[c, "mmap-files"], r[c, "stackfold"] / 1024, r[c, "jeprof"] / 1024, \
+        w[c, "stackfold"] / w[c, "mmap-files"], inf != "" ? fmt_t(inf) : "–", \
+        inf > 0 ? sprintf("%.1f×", w[c, "stackfold"] / inf) : "–", r[c, "stackfold"] / 1024, r[c, "jeprof"] / 1024, \
         st[c], jtt[c], (jtt[c] > 0 ? 100 * (st[c] - jtt[c]) / jtt[c] : 0)
     }
   }'

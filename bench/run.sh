@@ -53,7 +53,7 @@ helpers=$bb/bench-helpers
 mkdir -p "$helpers"
 for h in runone touchfiles; do
   if [[ ! -x $helpers/$h || $bench/helpers/$h.c -nt $helpers/$h ]]; then
-    cc -O2 -Wall -Werror -o "$helpers/$h" "$bench/helpers/$h.c"
+    cc -O2 -Wall -Werror -o "$helpers/$h" "$bench/helpers/$h.c" -lz -lzstd
   fi
 done
 runone=$helpers/runone
@@ -245,9 +245,10 @@ for d in "${dumps[@]}"; do
       jeprof) echo jeprof --collapsed "$prog" "$dump" ;;
       cat-files) echo cat "${flist[@]}" ;;
       mmap-files) echo "$helpers/touchfiles" "${flist[@]}" ;;
+      inflate-files) echo "$helpers/touchfiles" -z "${flist[@]}" ;;
     esac
   }
-  ftools=(stackfold jeprof cat-files mmap-files)
+  ftools=(stackfold jeprof cat-files mmap-files inflate-files)
   for tool in "${ftools[@]}"; do
     line=$("$runone" -t "$timeout_s" -o "$res/out/fold-$d.$tool" -- $(cmd_of "$tool") 2>> "$res/stderr.log")
     printf 'fold-%s\t%s\t0\t%s\n' "$d" "$tool" "${line// /$'\t'}" >> "$times"
