@@ -1192,8 +1192,19 @@ std::vector<Module::Lookup> Module::lookup_all(std::span<const VirtAddr> vaddrs,
   std::unordered_map<const llvm::DWARFUnit*, std::size_t> group_of;
   const llvm::DWARFUnit* last_unit = nullptr;  // and its group: sorted addresses share units
   std::size_t last_group = 0;
+  // Sorted addresses (as Symbolizer gives them) meet prepare()'s sorted hints in order: a
+  // cursor finds each in a step or two; others are searched for.
+  const auto& hints = impl_->unit_hints;
+  std::size_t cursor = 0;
+  auto unit_of = [&](std::uint64_t vaddr) {
+    for (int step = 0; step < 4 && cursor < hints.size() && hints[cursor].first < vaddr; ++step) {
+      ++cursor;
+    }
+    if (cursor < hints.size() && hints[cursor].first == vaddr) return hints[cursor].second;
+    return impl_->unit_for(*dwarf, vaddr);
+  };
   for (std::size_t i = 0; i < vaddrs.size(); ++i) {
-    llvm::DWARFCompileUnit* unit = impl_->unit_for(*dwarf, vaddrs[i].value());
+    llvm::DWARFCompileUnit* unit = unit_of(vaddrs[i].value());
     if (unit != nullptr && unit == last_unit) {
       groups[last_group].indices.push_back(i);
       continue;

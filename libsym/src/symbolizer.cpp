@@ -157,8 +157,11 @@ std::uint64_t adjusted(std::uint64_t input, Adjust adjust) {
 template <class Key, class Resolve>
 void resolve_distinct(std::vector<Symbolized>& out, std::vector<std::size_t>& group, Key key,
                       Resolve resolve) {
-  std::sort(group.begin(), group.end(),
-            [&](std::size_t a, std::size_t b) { return key(out[a]) < key(out[b]); });
+  // By key, sorted as (key, index) pairs in one array rather than through the indices.
+  std::vector<std::pair<std::uint64_t, std::size_t>> keyed(group.size());
+  for (std::size_t i = 0; i < group.size(); ++i) keyed[i] = {key(out[group[i]]), group[i]};
+  std::sort(keyed.begin(), keyed.end());
+  for (std::size_t i = 0; i < group.size(); ++i) group[i] = keyed[i].second;
   std::vector<std::size_t> firsts;
   for (std::size_t i = 0; i < group.size(); ++i) {
     if (i == 0 || key(out[group[i]]) != key(out[group[i - 1]])) firsts.push_back(group[i]);
