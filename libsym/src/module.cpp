@@ -768,9 +768,19 @@ class SectionInflation {
 
   [[nodiscard]] bool empty() const { return jobs_.empty(); }
 
-  // One thread of its own starts taking sections.
+  // One thread of its own starts taking sections, unless worker_threads() such threads (of any
+  // module) are inflating already: a process map of many modules with compressed debug files
+  // starts a few, the others inflate when first looked up.
   void start_ahead() {
-    if (!ahead_.joinable() && !jobs_.empty()) ahead_ = std::thread([this] { take(); });
+    if (ahead_.joinable() || jobs_.empty()) return;
+    if (running_ahead.fetch_add(1) >= worker_threads()) {
+      running_ahead.fetch_sub(1);
+      return;
+    }
+    ahead_ = std::thread([this] {
+      take();
+      running_ahead.fetch_sub(1);
+    });
   }
 
   // Every section inflated, by this thread, the one started ahead and up to worker_threads()
@@ -820,6 +830,7 @@ class SectionInflation {
   std::vector<Job> jobs_;
   std::atomic<std::size_t> next_{0};
   std::thread ahead_;
+  static inline std::atomic<unsigned> running_ahead{0};
 };
 
 }  // namespace detail

@@ -574,6 +574,14 @@ TEST_CASE("compressed debug sections: zlib, zstd, GNU .zdebug and none answer al
     CHECK(answers_for_symbols(*ahead, zlib) == reference);
     open(copy)->read_debug_info_ahead();  // the module gone before its sections are inflated
   }
+  {  // More modules reading ahead at once than there are threads for: some inflate when asked.
+    std::vector<std::unique_ptr<sym::Module>> many;
+    for (int i = 0; i < 12; ++i) {
+      many.push_back(open(i % 2 == 0 ? zlib : dir + "/zstd"));
+      many.back()->read_debug_info_ahead();
+    }
+    for (const auto& m : many) CHECK(answers_for_symbols(*m, zlib) == reference);
+  }
   std::size_t with_lines = 0;
   for (const std::string& answer : reference) with_lines += answer.find(".c:") != std::string::npos;
   CHECK(with_lines > 5);
