@@ -610,8 +610,9 @@ Module::Impl::UnitFacts& Module::Impl::unit_facts(llvm::DWARFUnit& unit) const {
 void Module::Impl::read_unit_die(llvm::DWARFUnit& unit, UnitFacts& facts) const {
   facts.read = true;
   const llvm::DWARFDie die = unit.getUnitDIE();
+  if (!die) return;  // no unit DIE (LLVM's DWARFDie asserts validity, its release build crashes)
   auto language = die.find(llvm::dwarf::DW_AT_language);
-  if (!language && die && is_skeleton(die)) {
+  if (!language && is_skeleton(die)) {
     // GCC's split-DWARF skeleton leaves the language to the .dwo's unit DIE.
     language = unit.getNonSkeletonUnitDIE().find(llvm::dwarf::DW_AT_language);
   }
