@@ -695,7 +695,8 @@ bool inflate_zlib(llvm::StringRef stream, std::uint8_t* out, std::uint64_t size)
   const unsigned cmf = static_cast<std::uint8_t>(stream[0]);
   const unsigned flg = static_cast<std::uint8_t>(stream[1]);
   // Deflate with a window of at most 32 KiB, a valid check, no preset dictionary.
-  if ((cmf & 0x0fU) != 8 || (cmf >> 4U) > 7 || ((cmf << 8U) | flg) % 31 != 0 || (flg & 0x20U) != 0) {
+  if ((cmf & 0x0fU) != 8 || (cmf >> 4U) > 7 || ((cmf << 8U) | flg) % 31 != 0 ||
+      (flg & 0x20U) != 0) {
     return false;
   }
   z_stream z{};
@@ -1056,18 +1057,19 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
     llvm::DWARFUnit* unit;
     std::vector<std::uint64_t> addresses;
     Impl::UnitFacts* facts = nullptr;
-    std::optional<detail::LineTables::Job> lines;
+    std::optional<detail::LineTables::Job> lines = std::nullopt;
     bool fresh = false;     // its unit DIE is read by the threads
     bool skeleton = false;  // found to be a split-DWARF skeleton by the threads
-    std::optional<detail::DieCheck> unit_check;  // when the threads checked its unit DIE
-    std::optional<detail::DieCheck> check;       // when the threads checked all its DIEs
+    std::optional<detail::DieCheck> unit_check = std::nullopt;  // the threads checked its unit DIE
+    std::optional<detail::DieCheck> check = std::nullopt;  // the threads checked all its DIEs
   };
   std::vector<Work> work;
   std::unordered_map<const llvm::DWARFUnit*, std::size_t> index;
   // Each distinct address once, in order: neighbours share LLVM's search paths (half the time
   // of input order on 100 000 random addresses in libc) and mostly their unit.
   std::vector<std::uint64_t> sorted(vaddrs.size());
-  std::transform(vaddrs.begin(), vaddrs.end(), sorted.begin(), [](VirtAddr v) { return v.value(); });
+  std::transform(vaddrs.begin(), vaddrs.end(), sorted.begin(),
+                 [](VirtAddr v) { return v.value(); });
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   auto& hints = impl_->unit_hints;
@@ -1080,7 +1082,7 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
     if (unit == nullptr) continue;
     if (unit != last_unit) {
       auto [it, fresh] = index.try_emplace(unit, work.size());
-      if (fresh) work.push_back({unit, {}, nullptr, std::nullopt, false, false, std::nullopt, std::nullopt});
+      if (fresh) work.push_back(Work{unit, {}});
       last_unit = unit;
       last_slot = it->second;
     }

@@ -123,7 +123,9 @@ const Module* Symbolizer::module_for(const std::string& path, const Mapping* map
       on_problem_(ModuleProblem{path, checked.reason, checked.detail});
     }
     // Lookups with lines will read its debug sections: their inflating starts now.
-    if (checked.module != nullptr && options_.frames.lines) checked.module->read_debug_info_ahead();
+    if (checked.module != nullptr && options_.frames.lines) {
+      checked.module->read_debug_info_ahead();
+    }
   }
   if (reason != nullptr) *reason = checked.reason;
   if (detail != nullptr) *detail = checked.detail;

@@ -413,9 +413,10 @@ TEST_CASE("names are demangled: Itanium, Rust legacy and v0, and left alone othe
 TEST_CASE("names no demangler would change skip the demanglers, and only those") {
   // Every symbol of libc, libstdc++ and the C++ fixtures, and hand-made edges of each scheme.
   const std::string list = test::fixture_dir() + "/all_names." + std::to_string(::getpid());
-  test::run("{ nm '" + test::fixture_dir() + "/cxx_gcc'; nm -D /usr/lib/x86_64-linux-gnu/libc.so.6; "
-            "nm -D /usr/lib/x86_64-linux-gnu/libstdc++.so.6; } | awk '{print $NF}' | sed 's/@.*//' | "
-            "sort -u > '" + list + "'");
+  test::run("{ nm '" + test::fixture_dir() + "/cxx_gcc'; "
+            "nm -D /usr/lib/x86_64-linux-gnu/libc.so.6; "
+            "nm -D /usr/lib/x86_64-linux-gnu/libstdc++.so.6; } | "
+            "awk '{print $NF}' | sed 's/@.*//' | sort -u > '" + list + "'");
   std::ifstream in(list);
   std::vector<std::string> names{"_Z3foov", "__Z3foov", "___Z3foov", "____Z3foov", "_____Z3foov",
                                  "______Z3foov", "_RNvCs1234_7mycrate4main", "__RNvC1a1b",
@@ -537,7 +538,8 @@ std::pair<std::size_t, std::size_t> section_bytes(const std::string& bytes, llvm
 // Each function symbol's address, answered by `m`: innermost name and line of each.
 std::vector<std::string> answers_for_symbols(const sym::Module& m, const std::string& path) {
   std::vector<std::string> out;
-  std::istringstream in(test::run("nm --defined-only '" + path + "' | awk '$2 ~ /[tT]/ {print $1}'"));
+  std::istringstream in(
+      test::run("nm --defined-only '" + path + "' | awk '$2 ~ /[tT]/ {print $1}'"));
   for (std::string hex; in >> hex;) {
     const sym::VirtAddr v(std::stoull(hex, nullptr, 16));
     std::string line = hex;
@@ -551,7 +553,8 @@ std::vector<std::string> answers_for_symbols(const sym::Module& m, const std::st
 
 }  // namespace
 
-TEST_CASE("compressed debug sections: zlib, zstd, GNU .zdebug and none answer alike; a damaged stream is dropped") {
+TEST_CASE("compressed debug sections: zlib, zstd, GNU .zdebug and none answer alike; "
+          "a damaged stream is dropped") {
   const std::string dir = temp_dir("compressed");
   const std::string zlib = test::fixture_dir() + "/gz_gcc";
   test::run("objcopy --compress-debug-sections=zstd '" + zlib + "' '" + dir + "/zstd'");
