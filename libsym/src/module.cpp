@@ -30,6 +30,7 @@
 #include <thread>
 #include <unordered_map>
 #include <zlib.h>
+#include <zstd.h>
 
 namespace sym {
 
@@ -674,16 +675,23 @@ bool section_needed(llvm::StringRef name) {
       .Default(false);
 }
 
-// The zlib stream of an SHF_COMPRESSED section, when it is one: after the ELF compression
-// header with ch_type ELFCOMPRESS_ZLIB. Others (ELFCOMPRESS_ZSTD) are left to LLVM.
-std::optional<llvm::StringRef> zlib_stream(llvm::StringRef data, bool little_endian, bool is_64) {
+// The payload of an SHF_COMPRESSED section after its ELF compression header, and how it is
+// compressed (ch_type: ELFCOMPRESS_ZLIB or ELFCOMPRESS_ZSTD); none for anything else.
+struct Compressed {
+  std::uint32_t type;
+  llvm::StringRef payload;
+};
+std::optional<Compressed> compressed_payload(llvm::StringRef data, bool little_endian,
+                                             bool is_64) {
   const std::size_t header = is_64 ? sizeof(llvm::ELF::Elf64_Chdr) : sizeof(llvm::ELF::Elf32_Chdr);
   if (data.size() < header) return std::nullopt;
   const std::uint32_t type =
       little_endian ? llvm::support::endian::read32le(data.data())
                     : llvm::support::endian::read32be(data.data());
-  if (type != llvm::ELF::ELFCOMPRESS_ZLIB) return std::nullopt;
-  return data.drop_front(header);
+  if (type != llvm::ELF::ELFCOMPRESS_ZLIB && type != llvm::ELF::ELFCOMPRESS_ZSTD) {
+    return std::nullopt;
+  }
+  return Compressed{type, data.drop_front(header)};
 }
 
 // Inflates a zlib stream (RFC 1950) of exactly `size` bytes into `out`, as zlib's uncompress
@@ -710,6 +718,14 @@ bool inflate_zlib(llvm::StringRef stream, std::uint8_t* out, std::uint64_t size)
   const bool ok = status == Z_STREAM_END && z.total_out == size;
   inflateEnd(&z);
   return ok;
+}
+
+// Decompresses zstd frames of exactly `size` bytes in all into `out`. (LLVM's decompressor
+// accepts frames that produce fewer bytes than the header claims and leaves the rest of the
+// buffer as it was.) False when they do not.
+bool inflate_zstd(llvm::StringRef frames, std::uint8_t* out, std::uint64_t size) {
+  const std::size_t produced = ZSTD_decompress(out, size, frames.data(), frames.size());
+  return ZSTD_isError(produced) == 0 && produced == size;
 }
 
 }  // namespace
@@ -743,23 +759,26 @@ class SectionInflation {
       }
       if (gnu) {
         if (auto stream = gnu_compressed(*name, *data)) {
-          jobs_.push_back({key, *data, std::nullopt, stream->stream, stream->size, nullptr, false});
+          jobs_.push_back({key, llvm::ELF::ELFCOMPRESS_ZLIB, stream->stream, stream->size});
         }
         continue;
       }
-      auto decompressor = obj::Decompressor::create(*name, *data, object.isLittleEndian(),
-                                                    object.getBytesInAddress() == 8);
+      // LLVM reads the header (and refuses what it would not decompress); the payload is
+      // inflated here.
+      const bool is_64 = object.getBytesInAddress() == 8;
+      auto decompressor =
+          obj::Decompressor::create(*name, *data, object.isLittleEndian(), is_64);
       if (!decompressor) {  // LLVM leaves out a section it cannot decompress
         llvm::consumeError(decompressor.takeError());
         continue;
       }
-      const std::uint64_t size = decompressor->getDecompressedSize();
-      jobs_.push_back({key, *data, std::move(*decompressor),
-                       zlib_stream(*data, object.isLittleEndian(), object.getBytesInAddress() == 8),
-                       size, nullptr, false});
+      if (auto compressed = compressed_payload(*data, object.isLittleEndian(), is_64)) {
+        jobs_.push_back({key, compressed->type, compressed->payload,
+                         decompressor->getDecompressedSize()});
+      }
     }
     std::sort(jobs_.begin(), jobs_.end(),
-              [](const Job& a, const Job& b) { return a.data.size() > b.data.size(); });
+              [](const Job& a, const Job& b) { return a.payload.size() > b.payload.size(); });
   }
   SectionInflation(const SectionInflation&) = delete;
   SectionInflation& operator=(const SectionInflation&) = delete;
@@ -786,8 +805,9 @@ class SectionInflation {
   }
 
   // Every section inflated, by this thread, the one started ahead and up to worker_threads()
-  // in all; then the inflated ones by name (those that failed are left out).
-  void finish(llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections) {
+  // in all; then the inflated ones by name. Those that failed are left out, and said.
+  void finish(llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections,
+              std::vector<std::string>& failed) {
     const std::size_t busy = ahead_.joinable() ? 2 : 1;
     std::vector<std::thread> pool;
     for (std::size_t t = busy; t < std::min<std::size_t>(worker_threads(), jobs_.size()); ++t) {
@@ -797,7 +817,13 @@ class SectionInflation {
     for (std::thread& t : pool) t.join();
     if (ahead_.joinable()) ahead_.join();
     for (Job& job : jobs_) {
-      if (!job.ok) continue;
+      if (!job.ok) {
+        failed.push_back("." + job.name + " does not inflate to the " + std::to_string(job.size) +
+                         " bytes its header claims (" +
+                         (job.type == llvm::ELF::ELFCOMPRESS_ZSTD ? "zstd" : "zlib") +
+                         "); left out");
+        continue;
+      }
       const llvm::StringRef bytes(reinterpret_cast<const char*>(job.out.get()), job.size);
       sections[job.name] = llvm::MemoryBuffer::getMemBuffer(bytes, job.name, false);
     }
@@ -805,27 +831,21 @@ class SectionInflation {
 
  private:
   struct Job {
-    std::string name;
-    llvm::StringRef data;
-    std::optional<obj::Decompressor> decompressor;  // none: .zdebug
-    std::optional<llvm::StringRef> zlib;  // the stream, when zlib-compressed
-    std::uint64_t size;
-    std::unique_ptr<std::uint8_t[]> out;
-    bool ok;
+    std::string name;        // as DWARFContext names the section
+    std::uint32_t type;      // ELFCOMPRESS_ZLIB (also .zdebug) or ELFCOMPRESS_ZSTD
+    llvm::StringRef payload;  // the zlib stream or the zstd frames
+    std::uint64_t size;      // what the header claims
+    std::unique_ptr<std::uint8_t[]> out = nullptr;
+    bool ok = false;  // out holds exactly `size` bytes of the section
   };
 
   void take() {
     for (std::size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < jobs_.size();) {
       Job& job = jobs_[i];
       job.out = std::make_unique_for_overwrite<std::uint8_t[]>(job.size);
-      if (job.zlib) {
-        job.ok = inflate_zlib(*job.zlib, job.out.get(), job.size);
-        continue;
-      }
-      if (!job.decompressor) continue;
-      llvm::Error e = job.decompressor->decompress({job.out.get(), job.size});
-      job.ok = !e;
-      llvm::consumeError(std::move(e));
+      job.ok = job.type == llvm::ELF::ELFCOMPRESS_ZLIB
+                   ? inflate_zlib(job.payload, job.out.get(), job.size)
+                   : inflate_zstd(job.payload, job.out.get(), job.size);
     }
   }
 
@@ -843,8 +863,9 @@ namespace {
 // sections a lookup needs, the compressed ones from `inflation`.
 std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
     const obj::ObjectFile& object, detail::SectionInflation& inflation,
-    llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections) {
-  inflation.finish(sections);
+    llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections,
+    std::vector<std::string>& failed) {
+  inflation.finish(sections, failed);
   for (const obj::SectionRef& section : object.sections()) {
     auto name = section.getName();
     if (!name) {
@@ -961,7 +982,11 @@ const llvm::DWARFContext* Module::Impl::dwarf_context() const {
     if (const ElfFile* source = dwarf_source(&from_sections)) {
       if (from_sections) {
         if (!inflation) inflation = std::make_unique<detail::SectionInflation>(*source->object);
-        dwarf = dwarf_from_sections(*source->object, *inflation, dwarf_sections);
+        std::vector<std::string> failed;
+        dwarf = dwarf_from_sections(*source->object, *inflation, dwarf_sections, failed);
+        for (const std::string& why : failed) {
+          add_warning("debug info of " + origin.path + ": " + why);
+        }
       } else {
         // Malformed DWARF is reported by LLVM through these handlers; it must not reach stderr
         // of the tools (the answer degrades to the symbol table instead).
