@@ -172,13 +172,15 @@ printf '%s\n' "$medians" | awk -v folds="$res/folds.tsv" '
     print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= nd; i++) { c = d[i]
       inf = w[c, "inflate-files"]
+      inf_t = "–"; inf_r = "–"
+      if (inf != "") inf_t = fmt_t(inf)
+      if (inf + 0 > 0) inf_r = sprintf("%.1f×", w[c, "stackfold"] / inf)
       printf "| %s | %d | %d (%.0f) | %s%s | %s%s | %.3f× | %s / %s | %s | %s | %.1f× | %s | %s | %.1f | %.1f | %.0f / %.0f (%+.4f%%) |\n", \
         c, stacks[c], files[c], bytes[c] / 1048576, fmt_t(w[c, "stackfold"]), bad[c, "stackfold"] ? " ⚠" : "", \
         fmt_t(w[c, "jeprof"]), bad[c, "jeprof"] ? " ⚠" : "", \
         w[c, "stackfold"] / w[c, "jeprof"], fmt_t(u[c, "stackfold"]), fmt_t(u[c, "jeprof"]), \
         fmt_t(w[c, "cat-files"]), fmt_t(w[c, "mmap-files"]), \
-        w[c, "stackfold"] / w[c, "mmap-files"], inf != "" ? fmt_t(inf) : "–", \
-        inf > 0 ? sprintf("%.1f×", w[c, "stackfold"] / inf) : "–", r[c, "stackfold"] / 1024, r[c, "jeprof"] / 1024, \
+        w[c, "stackfold"] / w[c, "mmap-files"], inf_t, inf_r, r[c, "stackfold"] / 1024, r[c, "jeprof"] / 1024, \
         st[c], jtt[c], (jtt[c] > 0 ? 100 * (st[c] - jtt[c]) / jtt[c] : 0)
     }
   }'

@@ -787,8 +787,6 @@ class SectionInflation {
     if (ahead_.joinable()) ahead_.join();
   }
 
-  [[nodiscard]] bool empty() const { return jobs_.empty(); }
-
   // One thread of its own starts taking sections, unless worker_threads() such threads (of any
   // module) are inflating already: a process map of many modules with compressed debug files
   // starts a few, the others inflate when first looked up.
