@@ -1,9 +1,11 @@
-// libFuzzer target: the whole pipeline. Input = maps text, a NUL byte, ELF bytes, a NUL byte,
-// then addresses (8 bytes each). The ELF image is registered under the first paths the maps
-// name; the others are missing files.
+// libFuzzer target: the whole pipeline. Input = maps text, a NUL byte, the ELF image's size
+// (8 bytes, little endian; cut to what is left), the ELF bytes, then addresses (8 bytes each).
+// The ELF image is registered under the first paths the maps name; the others are missing
+// files. (The image is given by its size: ELF files hold NUL bytes from their first eight on.)
 #include <libsym/printer.h>
 #include <libsym/symbolizer.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -16,10 +18,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (first == std::string_view::npos) return 0;
   std::string_view maps_text = all.substr(0, first);
   std::string_view rest = all.substr(first + 1);
-  auto second = rest.find('\0');
-  std::string_view elf = rest.substr(0, second);
-  std::string_view addr_bytes = second == std::string_view::npos ? std::string_view{}
-                                                                  : rest.substr(second + 1);
+  std::uint64_t elf_size = 0;
+  if (rest.size() >= 8) {
+    std::memcpy(&elf_size, rest.data(), 8);
+    rest.remove_prefix(8);
+  } else {
+    rest = {};
+  }
+  const std::string_view elf = rest.substr(0, std::min<std::uint64_t>(elf_size, rest.size()));
+  const std::string_view addr_bytes = rest.substr(elf.size());
   auto map = sym::ProcessMap::parse(maps_text);
   // A sysroot that does not exist keeps every lookup off the disk: only the registered images
   // are found, everything else is a missing file.
