@@ -40,21 +40,19 @@ std::uint32_t find_root(std::vector<std::uint32_t>& parent, std::uint32_t x) {
   return x;
 }
 
-// A skeleton unit: LLVM looks its subroutines up in the .dwo unit.
-bool is_skeleton(llvm::DWARFUnit& unit) {
-  const llvm::DWARFDie die = unit.getUnitDIE();
-  return die.find(llvm::dwarf::DW_AT_dwo_name).has_value() ||
-         die.find(llvm::dwarf::DW_AT_GNU_dwo_name).has_value();
-}
-
 }  // namespace
+
+bool names_dwo(const llvm::DWARFDie& unit_die) {
+  return unit_die.find(llvm::dwarf::DW_AT_dwo_name).has_value() ||
+         unit_die.find(llvm::dwarf::DW_AT_GNU_dwo_name).has_value();
+}
 
 void FunctionIndex::build(llvm::DWARFUnit& unit) {
   state_ = State::kLLVM;  // unless indexing succeeds
   segments_.clear();
   clusters_.clear();
   entries_.clear();
-  if (is_skeleton(unit)) return;
+  if (names_dwo(unit.getUnitDIE())) return;  // a skeleton: LLVM looks in the .dwo unit
   const std::uint32_t n = unit.getNumDIEs();  // extracts every DIE: the array holds still after
   dies_ = n;
 

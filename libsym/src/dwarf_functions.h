@@ -14,6 +14,10 @@ class DWARFUnit;
 
 namespace sym::detail {
 
+// Whether a unit DIE names a split-DWARF .dwo file (DW_AT_dwo_name, or GNU's
+// DW_AT_GNU_dwo_name): a skeleton unit, whose DIEs are in that file. False for an invalid DIE.
+bool names_dwo(const llvm::DWARFDie& unit_die);
+
 // LLVM's DWARFUnit::getSubroutineForAddress builds, the first time a unit is asked, a map over
 // the address ranges of every DW_TAG_subprogram and DW_TAG_inlined_subroutine of the unit (in
 // DIE order, later DIEs painted over earlier ones by its own splitting rules): it decodes the

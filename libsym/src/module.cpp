@@ -53,8 +53,7 @@ namespace {
 
 // A split-DWARF skeleton unit (or none at all): its DIEs are in a .dwo file.
 bool is_skeleton(const llvm::DWARFDie& unit_die) {
-  return !unit_die || unit_die.find(llvm::dwarf::DW_AT_dwo_name) ||
-         unit_die.find(llvm::dwarf::DW_AT_GNU_dwo_name);
+  return !unit_die || detail::names_dwo(unit_die);
 }
 
 }  // namespace
@@ -675,6 +674,13 @@ bool section_needed(llvm::StringRef name) {
       .Default(false);
 }
 
+// The name DWARFContext gives a section: no leading dot; ".zdebug_info", compressed the GNU
+// way (gnu_compressed), holds what ".debug_info" would.
+std::string dwarf_section_key(llvm::StringRef name) {
+  if (name.starts_with(".zdebug_")) return "debug_" + name.drop_front(8).str();
+  return name.substr(std::min(name.find_first_not_of("._"), name.size())).str();
+}
+
 // The payload of an SHF_COMPRESSED section after its ELF compression header, and how it is
 // compressed (ch_type: ELFCOMPRESS_ZLIB or ELFCOMPRESS_ZSTD); none for anything else.
 struct Compressed {
@@ -747,10 +753,7 @@ class SectionInflation {
       if (section.isBSS() || section.isVirtual()) continue;
       const bool gnu = name->starts_with(".zdebug_");
       if (!section.isCompressed() && !gnu) continue;
-      // ".zdebug_info" holds what ".debug_info" would.
-      const std::string key =
-          (gnu ? "debug_" : "") +
-          name->substr(gnu ? 8 : std::min(name->find_first_not_of("._"), name->size())).str();
+      const std::string key = dwarf_section_key(*name);
       if (!section_needed(key)) continue;
       auto data = section.getContents();
       if (!data) {
@@ -870,8 +873,12 @@ std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
       llvm::consumeError(name.takeError());
       continue;
     }
-    if (section.isBSS() || section.isVirtual() || section.isCompressed()) continue;
-    const llvm::StringRef key = name->substr(std::min(name->find_first_not_of("._"), name->size()));
+    // Compressed ones, SHF_COMPRESSED or .zdebug, are inflation's (or left out).
+    if (section.isBSS() || section.isVirtual() || section.isCompressed() ||
+        name->starts_with(".zdebug_")) {
+      continue;
+    }
+    const std::string key = dwarf_section_key(*name);
     if (!section_needed(key) || sections.count(key) != 0) continue;
     auto data = section.getContents();
     if (!data) {
