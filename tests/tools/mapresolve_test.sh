@@ -89,6 +89,12 @@ rc=$?
 check "bad stdin line gives exit 1" test "$rc" = 1
 check "bad stdin line is named with its number" grep -q "<stdin>:2: not a hexadecimal address: 'not-an-address'" "$tmp/err"
 check "all good lines are answered" test "$(grep -c '^main$' "$tmp/out")" = 3
+# On one stream the message comes between the answer to line 1 and those to lines 3 and 5
+# (answers are written on a thread of their own, messages wait for them).
+printf '%s\nnot-an-address\n0x%s\n\n  %s  \n' "$main_addr" "$main_addr" "$main_addr" \
+  | "$M" -e "$FX/pie_gcc" -f > "$tmp/both" 2>&1
+check "the message for line 2 follows line 1's answer and precedes the others" \
+  test "$(grep -n 'not a hexadecimal' "$tmp/both" | cut -d: -f1),$(wc -l < "$tmp/both")" = 3,7
 
 # --- coprocess: each answer is flushed before more input arrives ------------------------------
 coproc MR { "$M" -e "$FX/pie_gcc" -f; }
