@@ -10,6 +10,7 @@
 #include <llvm/DebugInfo/DIContext.h>
 #include <llvm/DebugInfo/DWARF/DWARFCompileUnit.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
+#include <llvm/DebugInfo/DWARF/DWARFDebugAranges.h>
 #include <llvm/Demangle/Demangle.h>
 #include <llvm/Object/Decompressor.h>
 #include <llvm/Object/ELFObjectFile.h>
@@ -1104,10 +1105,19 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   auto& hints = impl_->unit_hints;
   hints.reserve(sorted.size());
+  // What getCompileUnitForCodeAddress does, its two steps apart: the unit of an address range
+  // is looked up (under the context's lock) only when the range's unit offset changes.
+  const llvm::DWARFDebugAranges* aranges = dwarf->getDebugAranges();
+  std::optional<std::uint64_t> last_offset;
+  llvm::DWARFCompileUnit* unit = nullptr;
   const llvm::DWARFUnit* last_unit = nullptr;
   std::size_t last_slot = 0;
   for (std::uint64_t vaddr : sorted) {
-    llvm::DWARFCompileUnit* unit = dwarf->getCompileUnitForCodeAddress(vaddr);
+    const std::uint64_t offset = aranges->findAddress(vaddr);
+    if (offset != last_offset) {
+      unit = dwarf->getCompileUnitForOffset(offset);
+      last_offset = offset;
+    }
     hints.emplace_back(vaddr, unit);
     if (unit == nullptr) continue;
     if (unit != last_unit) {
