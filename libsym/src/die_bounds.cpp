@@ -246,7 +246,8 @@ DieCheck check_dies(const llvm::DWARFUnit& unit, bool unit_die_only) {
 
 std::string describe(const llvm::DWARFUnit& unit, const DieCheck& check) {
   return "the DIE at " + to_hex(check.die) + " of the unit at " + to_hex(unit.getOffset()) +
-         " has a value at " + to_hex(check.at) + ", past the end of .debug_info (" +
+         " has a value at " + to_hex(check.at) + ", past the end of " +
+         (unit.isDWOUnit() ? ".debug_info.dwo (" : ".debug_info (") +
          to_hex(check.section_size) + " bytes)";
 }
 

@@ -39,7 +39,7 @@ struct DieCheck {
 [[nodiscard]] DieCheck check_dies(const llvm::DWARFUnit& unit, bool unit_die_only);
 
 // "the DIE at 0x2d of the unit at 0x0 has a value at 0x8000002f, past the end of .debug_info
-// (0x45 bytes)".
+// (0x45 bytes)" (.debug_info.dwo for a split unit).
 [[nodiscard]] std::string describe(const llvm::DWARFUnit& unit, const DieCheck& check);
 
 // The compile units whose unit DIE LLVM reads the first time it maps an address to a unit:

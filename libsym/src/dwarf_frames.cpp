@@ -92,7 +92,7 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
   constexpr auto kNames = llvm::DINameKind::LinkageName;
   UnitLines& lines = cache.lines;
   llvm::SmallVector<llvm::DWARFDie, 16> chain;  // inline chains in C++ run deep
-  cache.functions.inlined_chain(unit, address, chain);
+  if (!cache.line_table_only) cache.functions.inlined_chain(unit, address, chain);
   // The DIE's facts, read once per DIE of the unit's (complete) DIE array; DIEs of another unit
   // (a split unit's .dwo, through LLVM's lookup) are read every time.
   UnitCache::Subroutine scratch;

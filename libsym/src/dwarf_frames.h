@@ -57,6 +57,9 @@ class UnitLines {
 struct UnitCache {
   UnitLines lines;
   FunctionIndex functions;  // the inline chains (dwarf_functions.h)
+  // The unit's DIEs are not read (a split unit whose .dwo failed its check): each address gets
+  // one frame, from the line table.
+  bool line_table_only = false;
   // What the frames read from a subroutine DIE, by DIE index: its name (getSubroutineName,
   // pointing into the DWARF sections) and, once asked, its call site (getCallerFrame).
   struct Subroutine {

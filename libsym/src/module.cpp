@@ -5,6 +5,7 @@
 #include "dwarf_frames.h"
 #include "symbol_table.h"
 
+#include <llvm/ADT/SmallString.h>
 #include <llvm/ADT/StringMap.h>
 #include <llvm/ADT/StringSwitch.h>
 #include <llvm/DebugInfo/DIContext.h>
@@ -17,6 +18,7 @@
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Support/CRC.h>
 #include <llvm/Support/Endian.h>
+#include <llvm/Support/Path.h>
 
 #include <algorithm>
 #include <atomic>
@@ -25,6 +27,7 @@
 #include <cxxabi.h>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sched.h>
@@ -108,6 +111,14 @@ struct Module::Impl {
   UnitFacts& unit_facts(llvm::DWARFUnit& unit) const;
   // Reads what facts keep of the unit DIE (checked); a skeleton's language from its .dwo.
   void read_unit_die(llvm::DWARFUnit& unit, UnitFacts& facts) const;
+  // A split-DWARF skeleton's DIEs are in its .dwo file (or in the DWARF package beside this
+  // file), which LLVM opens and extracts, unchecked, the first time it is asked about them.
+  // This opens it the way LLVM does, first, and checks what LLVM will extract: the unit DIEs
+  // it reads to find the skeleton's unit, and all of that unit's DIEs. False (with a warning;
+  // the unit's frames then come from its line table alone) when LLVM must not read it. The
+  // checked file's context is kept: LLVM holds it weakly, and reads this one, not a new one.
+  bool split_unit_checked(llvm::DWARFUnit& skeleton, UnitFacts& facts) const;
+  mutable std::vector<std::shared_ptr<llvm::DWARFContext>> split_contexts;
   // Checks every DIE of the unit (once) before LLVM extracts them; when the unit refers into
   // other units, every unit of the file. False when the unit, or the file's DWARF, is refused.
   bool all_dies_checked(llvm::DWARFUnit& unit, UnitFacts& facts) const;
@@ -612,8 +623,9 @@ void Module::Impl::read_unit_die(llvm::DWARFUnit& unit, UnitFacts& facts) const 
   facts.read = true;
   const llvm::DWARFDie die = unit.getUnitDIE();
   if (!die) return;  // no unit DIE (LLVM's DWARFDie asserts validity, its release build crashes)
+  const bool split = is_skeleton(die) && split_unit_checked(unit, facts);
   auto language = die.find(llvm::dwarf::DW_AT_language);
-  if (!language && is_skeleton(die)) {
+  if (!language && split) {
     // GCC's split-DWARF skeleton leaves the language to the .dwo's unit DIE.
     language = unit.getNonSkeletonUnitDIE().find(llvm::dwarf::DW_AT_language);
   }
@@ -623,6 +635,52 @@ void Module::Impl::read_unit_die(llvm::DWARFUnit& unit, UnitFacts& facts) const 
   } else {
     llvm::consumeError(ranges.takeError());
   }
+}
+
+bool Module::Impl::split_unit_checked(llvm::DWARFUnit& skeleton, UnitFacts& facts) const {
+  const llvm::DWARFDie die = skeleton.getUnitDIE();
+  // The file DWARFUnit::parseDWO opens: the name (DW_AT_dwo_name from DWARF 5 on, else
+  // DW_AT_GNU_dwo_name) under DW_AT_comp_dir when relative; nothing without a DWO id.
+  const auto name = llvm::dwarf::toString(die.find(skeleton.getVersion() >= 5
+                                                       ? llvm::dwarf::DW_AT_dwo_name
+                                                       : llvm::dwarf::DW_AT_GNU_dwo_name));
+  const std::optional<std::uint64_t> id = skeleton.getDWOId();
+  if (!name || !id) return true;  // LLVM reads no .dwo either
+  llvm::SmallString<128> path;
+  const auto comp_dir = llvm::dwarf::toString(die.find(llvm::dwarf::DW_AT_comp_dir));
+  if (llvm::sys::path::is_relative(*name) && comp_dir && *comp_dir != nullptr) {
+    llvm::sys::path::append(path, *comp_dir);
+  }
+  llvm::sys::path::append(path, *name);
+  std::shared_ptr<llvm::DWARFContext> split = skeleton.getContext().getDWOContext(path);
+  if (split == nullptr) return true;  // not found: LLVM answers from the skeleton alone
+  auto refuse = [&](const llvm::DWARFUnit& unit, const detail::DieCheck& check) {
+    facts.cache.line_table_only = true;
+    add_warning("split debug info " + std::string(path) + " of " + origin.path +
+                " (for the unit at " + to_hex(skeleton.getOffset()) + ") not used: " +
+                detail::describe(unit, check));
+    return false;
+  };
+  // Without a package index, LLVM reads the unit DIE of each unit in turn for its DWO id.
+  if (!split->getCUIndex()) {
+    for (const auto& unit : split->dwo_compile_units()) {
+      const detail::DieCheck check = detail::check_dies(*unit, /*unit_die_only=*/true);
+      if (!check.ok) return refuse(*unit, check);
+    }
+  }
+  llvm::DWARFCompileUnit* unit = split->getDWOCompileUnitForHash(*id);
+  if (unit == nullptr) return true;  // LLVM finds no unit to read either
+  detail::DieCheck check = detail::check_dies(*unit, /*unit_die_only=*/false);
+  if (!check.ok) return refuse(*unit, check);
+  if (check.refers_across) {
+    // LLVM may follow references into any unit of the file: all are checked.
+    for (const auto& other : split->dwo_units()) {
+      check = detail::check_dies(*other, /*unit_die_only=*/false);
+      if (!check.ok) return refuse(*other, check);
+    }
+  }
+  split_contexts.push_back(std::move(split));
+  return true;
 }
 
 namespace {

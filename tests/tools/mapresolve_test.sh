@@ -220,6 +220,29 @@ check "C++ split DWARF: every function answered as without split DWARF" \
 check "C++ split DWARF: a lambda's manager has its full name" \
   grep -q "_Function_handler<.*>::_M_manager(" "$tmp/cxxsplit/split.out"
 
+# --- split DWARF with a corrupt .dwo: LLVM would extract its DIEs unchecked and crash -------
+# b.dwo's first DW_TAG_call_site_parameter gets a location expression 0x7fffffff bytes long:
+# skipping it sends LLVM's DIE extraction far past the section (llvm-symbolizer-19 crashes).
+# The .dwo is checked before LLVM reads it; its unit answers from the line table alone.
+mkdir -p "$tmp/baddwo"
+printf 'int h(int x);\nint g(int x) { return h(x * 3 + 1) + 1; }\n' > "$tmp/baddwo/b.c"
+printf 'int g(int x);\n__attribute__((noinline)) int h(int x) { return x ^ 5; }\nint main(int c, char **v) { (void)v; return g(c); }\n' > "$tmp/baddwo/a.c"
+(cd "$tmp/baddwo" && cc -O2 -g -gsplit-dwarf -S -dA b.c -o b.s &&
+  awk '{ l[NR] = $0 } END { for (i = 1; i <= NR; i++) {
+         if (!done && l[i] ~ /uleb128 .*# DW_AT_location$/ && l[i + 2] ~ /# DW_AT_call_value$/) {
+           sub(/uleb128 0x[0-9a-f]+/, "uleb128 0x7fffffff", l[i]); done = 1 }
+         print l[i] } }' b.s > bad.s &&
+  cc -gsplit-dwarf -c bad.s -o b.o && cc -O2 -g -gsplit-dwarf -c a.c -o a.o && cc a.o b.o -o prog)
+check "corrupt .dwo: the corruption is in place" grep -q "uleb128 0x7fffffff" "$tmp/baddwo/bad.s"
+bad_g=$(nm "$tmp/baddwo/prog" | awk '$3 == "g" { print "0x" $1 }')
+bad_main=$(nm "$tmp/baddwo/prog" | awk '$3 == "main" { print "0x" $1 }')
+"$M" -e "$tmp/baddwo/prog" -f -i "$bad_g" "$bad_main" > "$tmp/baddwo.out" 2> "$tmp/baddwo.err"
+check "corrupt .dwo: no crash" test $? = 0
+check "corrupt .dwo: its unit answers from the symbol and line tables, the other from its .dwo" \
+  test "$(tr '\n' ' ' < "$tmp/baddwo.out")" = "g $tmp/baddwo/b.c:2 main $tmp/baddwo/a.c:3 "
+check "corrupt .dwo: a warning names it and what is wrong" \
+  grep -q "split debug info $tmp/baddwo/b.dwo of .* not used: the DIE at 0x[0-9a-f]* of the unit at 0x0 has a value at 0x[0-9a-f]*, past the end of .debug_info.dwo" "$tmp/baddwo.err"
+
 # --- a file stripped with --strip-debug: its .symtab lost the STT_FILE entries, the debug ----
 # file kept them; each function is one symbol from two tables, and names its source file.
 mkdir -p "$tmp/stripdebug"
