@@ -381,7 +381,8 @@ class Resolver {
   void format(std::string& out, const sym::Symbolized& r) {
     if (args_.explain) {
       const sym::Module* module =
-          r.module.empty() ? nullptr : symbolizer_.module_for(r.module, r.mapping, nullptr, nullptr);
+          r.module.empty() ? nullptr
+                           : symbolizer_.module_for(r.module, r.mapping, nullptr, nullptr);
       sym::explain(out, r, module, {args_.return_address, !args_.no_demangle});
     } else {
       sym::print(out, r, style_, print_);

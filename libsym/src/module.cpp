@@ -21,6 +21,7 @@
 #include <llvm/Support/Path.h>
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -101,7 +102,8 @@ struct Module::Impl {
   // The compile unit of each address of the last prepare() (null: none), by address: lookup
   // need not ask LLVM's address ranges twice.
   mutable std::vector<std::pair<std::uint64_t, llvm::DWARFCompileUnit*>> unit_hints;
-  [[nodiscard]] llvm::DWARFCompileUnit* unit_for(llvm::DWARFContext& ctx, std::uint64_t vaddr) const {
+  [[nodiscard]] llvm::DWARFCompileUnit* unit_for(llvm::DWARFContext& ctx,
+                                                 std::uint64_t vaddr) const {
     auto it = std::lower_bound(unit_hints.begin(), unit_hints.end(), vaddr,
                                [](const auto& hint, std::uint64_t a) { return hint.first < a; });
     if (it != unit_hints.end() && it->first == vaddr) return it->second;
@@ -575,29 +577,121 @@ bool may_be_mangled(std::string_view name) {
   return c == 'Z' || c == 'R' || c == 'D';
 }
 
-std::string demangle(std::string_view name) {
-  if (!may_be_mangled(name)) return std::string(name);
-  return llvm::demangle(name);
-}
-
 namespace {
 
-// _ZN...17h<16 hex>E: a Rust legacy symbol, whose last path component is a hash.
-bool is_rust_legacy(std::string_view name) {
-  if (!name.starts_with("_ZN") || name.size() < 24 || !name.ends_with("E")) return false;
-  std::string_view tail = name.substr(name.size() - 20, 19);  // "17h" + 16 hex digits
-  if (!tail.starts_with("17h")) return false;
-  return tail.substr(3).find_first_not_of("0123456789abcdef") == std::string_view::npos;
+// One character of a Rust legacy escape, "$LT$" -> '<' (at the start of `text`), and its length;
+// nullopt for anything else. "$uXX$" is an ASCII character, printable ones only.
+std::optional<std::pair<char, std::size_t>> rust_legacy_escape(std::string_view text) {
+  if (text.size() < 3 || text[0] != '$') return std::nullopt;
+  const std::size_t close = text.find('$', 1);
+  if (close == std::string_view::npos) return std::nullopt;
+  const std::string_view code = text.substr(1, close - 1);
+  static constexpr std::pair<std::string_view, char> kNamed[] = {
+      {"C", ','}, {"SP", '@'}, {"BP", '*'}, {"RF", '&'},
+      {"LT", '<'}, {"GT", '>'}, {"LP", '('}, {"RP", ')'},
+  };
+  for (const auto& [name, c] : kNamed) {
+    if (code == name) return std::pair{c, close + 1};
+  }
+  auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  if (code.size() == 3 && code[0] == 'u') {
+    const int hi = nibble(code[1]), lo = nibble(code[2]);
+    if (hi >= 0 && hi <= 7 && lo >= 0 && hi * 16 + lo >= 0x20) {
+      return std::pair{static_cast<char>(hi * 16 + lo), close + 1};
+    }
+  }
+  return std::nullopt;
+}
+
+// A Rust legacy symbol ("_ZN" length-prefixed path segments, the last "h" and 16 hex digits,
+// "E", maybe a ".suffix") demangled as binutils' libiberty does: segments joined by "::", the
+// hash and the suffix left out, "$LT$"-style escapes and ".." decoded. nullopt when the name is
+// not one (then it is a C++ name).
+std::optional<std::string> demangle_rust_legacy(std::string_view name) {
+  if (!name.starts_with("_ZN")) return std::nullopt;
+  std::string_view body = name.substr(3);
+  for (char c : body) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    c == '_' || c == '$' || c == '.' || c == ':' || c == '@';
+    if (!ok) return std::nullopt;
+  }
+  // The path ends at the last 'E' that ends the name or is followed by a ".suffix".
+  std::size_t end = body.size();
+  for (bool at_end_or_dot = true; end > 0 && !(at_end_or_dot && body[end - 1] == 'E');) {
+    at_end_or_dot = body[end - 1] == '.';
+    --end;
+  }
+  if (end == 0) return std::nullopt;
+  body = body.substr(0, end - 1);
+  if (body.size() <= 19 || body.substr(body.size() - 19, 3) != "17h") return std::nullopt;
+  std::vector<std::string_view> segments;
+  for (std::size_t at = 0; at < body.size();) {
+    if (body[at] < '0' || body[at] > '9') return std::nullopt;
+    std::size_t length = static_cast<std::size_t>(body[at++] - '0');
+    if (length != 0) {
+      while (at < body.size() && body[at] >= '0' && body[at] <= '9') {
+        length = length * 10 + static_cast<std::size_t>(body[at++] - '0');
+        if (length > body.size()) return std::nullopt;
+      }
+    }
+    if (length == 0 || length > body.size() - at) return std::nullopt;
+    segments.push_back(body.substr(at, length));
+    at += length;
+  }
+  // The last segment is the hash: 'h' and 16 lowercase hex digits, at least 5 of them distinct.
+  const std::string_view hash = segments.back();
+  if (hash.size() != 17 || hash[0] != 'h') return std::nullopt;
+  unsigned seen = 0;
+  for (char c : hash.substr(1)) {
+    const bool digit = c >= '0' && c <= '9', letter = c >= 'a' && c <= 'f';
+    if (!digit && !letter) return std::nullopt;
+    seen |= 1U << (digit ? c - '0' : c - 'a' + 10);
+  }
+  if (std::popcount(seen) < 5) return std::nullopt;
+  segments.pop_back();
+  std::string out;
+  for (std::string_view segment : segments) {
+    if (!out.empty()) out += "::";
+    // A leading '_' only makes an identifier start with an XID_Start character.
+    if (segment.size() >= 2 && segment[0] == '_' && segment[1] == '$') segment.remove_prefix(1);
+    while (!segment.empty()) {
+      if (segment[0] == '$') {
+        const auto escape = rust_legacy_escape(segment);
+        if (!escape) {  // not an escape: the rest as it is
+          out += segment;
+          break;
+        }
+        out += escape->first;
+        segment.remove_prefix(escape->second);
+      } else if (segment[0] == '.') {
+        const bool pair = segment.size() >= 2 && segment[1] == '.';
+        out += pair ? "::" : ".";
+        segment.remove_prefix(pair ? 2 : 1);
+      } else {
+        const std::size_t run = std::min(segment.find_first_of("$."), segment.size());
+        out += segment.substr(0, run);
+        segment.remove_prefix(run);
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
 
+std::string demangle(std::string_view name) {
+  if (!may_be_mangled(name)) return std::string(name);
+  // Rust's legacy scheme shares "_ZN" with C++: LLVM's demangler reads such a name as C++ and
+  // leaves its escapes ("$LT$") and hash in place; rustc-demangle and binutils decode them.
+  if (auto rust = demangle_rust_legacy(name)) return std::move(*rust);
+  return llvm::demangle(name);
+}
+
 std::string demangle_gnu(std::string_view name) {
-  if (is_rust_legacy(name)) {
-    std::string out = llvm::demangle(name);
-    if (out.size() > 19 && out.compare(out.size() - 19, 3, "::h") == 0) out.resize(out.size() - 19);
-    return out;
-  }
+  // libiberty tries Rust's legacy scheme before C++'s, whose "_ZN" it shares.
+  if (auto rust = demangle_rust_legacy(name)) return std::move(*rust);
   if (name.starts_with("_Z")) {
     // libstdc++'s __cxa_demangle is libiberty's cp-demangle, as used by binutils.
     int status = 0;

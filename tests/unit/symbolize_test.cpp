@@ -402,8 +402,9 @@ TEST_CASE("names are demangled: Itanium, Rust legacy and v0, and left alone othe
   CHECK(sym::demangle("_ZN3foo3barEv") == "foo::bar()");
   CHECK(sym::demangle("_ZNSt6vectorIiSaIiEE9push_backERKi") ==
         "std::vector<int, std::allocator<int>>::push_back(int const&)");
-  CHECK(sym::demangle("_ZN4core3fmt5write17h01234567890abcdeE") ==
-        "core::fmt::write::h01234567890abcde");
+  CHECK(sym::demangle("_ZN4core3fmt5write17h01234567890abcdeE") == "core::fmt::write");
+  CHECK(sym::demangle("_ZN4core3ptr23drop_in_place$LT$u8$GT$17h0123456789abcdefE.llvm.42") ==
+        "core::ptr::drop_in_place<u8>");
   CHECK(sym::demangle("_RNvCs1234_7mycrate4main") == "mycrate::main");
   CHECK(sym::demangle("_Z3foov.cold") == "foo() (.cold)");
   CHECK(sym::demangle("plain_c_function") == "plain_c_function");
@@ -667,6 +668,66 @@ TEST_CASE("GNU-style demangling is c++filt's (without its verbose abbreviation e
   CHECK(sym::demangle_gnu("_Z3foov.cold") == "foo() [clone .cold]");
   CHECK(sym::demangle_gnu("_ZN4core3fmt5write17h01234567890abcdeE") == "core::fmt::write");
   CHECK(sym::demangle_gnu("plain") == "plain");
+}
+
+TEST_CASE("Rust legacy names are demangled as binutils does: escapes decoded, hash left out") {
+  // Valid names, bad escapes, bad lengths, hashes that are not one (fewer than 5 distinct
+  // digits, upper case), suffixes; binutils' own answer is the oracle: nm -C, which demangles
+  // as addr2line -C does (c++filt would print the hash).
+  const std::vector<std::string> names = {
+      R"(_ZN4core3fmt5write17h0123456789abcdefE)",
+      R"(_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17h33048ff71dfe9d92E.llvm.1687563772422836281)",
+      R"(_ZN4core3ptr58drop_in_place$LT$m..Thing$LT$alloc..string..String$GT$$GT$17h0123456789abcdefE)",
+      R"(_ZN77_$LT$alloc..raw_vec..RawVec$LT$T$C$A$GT$$u20$as$u20$core..ops..drop..Drop$GT$4drop17h0123456789abcdefE)",
+      R"(_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h0123456789abcdefE)",
+      R"(_ZN4core3ops8function6FnOnce40call_once$u7b$$u7b$vtable.shim$u7d$$u7d$17h0123456789abcdefE)",
+      R"(_ZN4core3ptr56drop_in_place$LT$$LP$alloc..string..String$C$u64$RP$$GT$17h0123456789abcdefE)",
+      R"(_ZN1a42$SP$$BP$$RF$$u27$$u5b$$u5d$$u3b$$u2b$$u22$17h0123456789abcdefE)",
+      R"(_ZN3foo8bar$XY$z17h0123456789abcdefE)",
+      R"(_ZN3foo7a$u1f$b17h0123456789abcdefE)",
+      R"(_ZN3foo7a$uZZ$b17h0123456789abcdefE)",
+      R"(_ZN3foo7a$u80$b17h0123456789abcdefE)",
+      R"(_ZN3foo7a$u41$b17h0123456789abcdefE)",
+      R"(_ZN3foo7a$u7E$b17h0123456789abcdefE)",
+      R"(_ZN3foo2$x17h0123456789abcdefE)",
+      R"(_ZN3foo5a.b.c17h0123456789abcdefE)",
+      R"(_ZN3foo4..ab17h0123456789abcdefE)",
+      R"(_ZN3foo3bar17h0000000000000000E)",
+      R"(_ZN3foo3bar17h0123401234012340E)",
+      R"(_ZN3foo3bar17h0123012301230123E)",
+      R"(_ZN3foo3bar17h0123456789ABCDEFE)",
+      R"(_ZN3foo3bar17h0123456789abcdefE.cold)",
+      R"(_ZN3foo3bar17h0123456789abcdefE.llvm.1.2)",
+      R"(_ZN3foo3bar17h0123456789abcdefEx)",
+      R"(_ZN3foo17h0123456789abcdefE)",
+      R"(_ZN17h0123456789abcdefE)",
+      R"(_ZN3foo3barE)",
+      R"(_ZN3foo3bar17h0123456789abcdefEv)",
+      R"(_ZN03foo3bar17h0123456789abcdefE)",
+  };
+  const std::string dir = test::fixture_dir() + "/rust_names." + std::to_string(::getpid());
+  fs::create_directories(dir);
+  {
+    std::ofstream s(dir + "/names.s");
+    for (const std::string& name : names) s << ".globl \"" << name << "\"\n\"" << name << "\":\n";
+  }
+  test::run("as '" + dir + "/names.s' -o '" + dir + "/names.o'");
+  std::istringstream raw(test::run("nm -p '" + dir + "/names.o' | cut -c20-"));
+  std::istringstream want(test::run("nm -p -C '" + dir + "/names.o' | cut -c20-"));
+  fs::remove_all(dir);
+  std::size_t compared = 0, rust = 0;
+  for (std::string name, expected; std::getline(raw, name) && std::getline(want, expected);) {
+    INFO(name);
+    CHECK(sym::demangle_gnu(name) == expected);
+    // The library's own demangling decodes Rust names the same way (LLVM's would not).
+    if (expected.find("::h") == std::string::npos && expected.find('(') == std::string::npos) {
+      CHECK(sym::demangle(name) == expected);
+      ++rust;
+    }
+    ++compared;
+  }
+  CHECK(compared == names.size());
+  CHECK(rust > 15);
 }
 
 TEST_CASE("inode numbers are compared only when maps and stat name the same device") {

@@ -56,7 +56,10 @@ std::string_view describe(Reason reason);
 // A stable identifier for machine-readable output ("unmapped", "file_changed", ...).
 std::string_view reason_id(Reason reason);
 
-// Itanium, Rust (legacy and v0), D and MSVC names demangled; anything else returned as is.
+// Itanium, Rust (legacy and v0), D and MSVC names demangled, as LLVM's demangler does, except
+// Rust legacy names ("_ZN...17h<hash>E"), which LLVM reads as C++: those as rustc-demangle and
+// binutils print them ("RawTable<T,A>::reserve", not "RawTable$LT$T$C$A$GT$::reserve::h..."),
+// without hash or ".llvm." suffix. Anything else returned as is.
 std::string demangle(std::string_view name);
 
 // False when no demangler above would change the name: it does not begin with '_' followed
@@ -65,7 +68,7 @@ std::string demangle(std::string_view name);
 bool may_be_mangled(std::string_view name);
 
 // Demangled as GNU binutils prints it (addr2line -C): libiberty's C++ style ("> >",
-// "std::string", "[clone .cold]"), Rust legacy names without their hash.
+// "std::string", "[clone .cold]"), Rust legacy names decoded and without their hash.
 std::string demangle_gnu(std::string_view name);
 
 // Where debug information came from.
