@@ -21,8 +21,8 @@
 #include <llvm/Support/Path.h>
 
 #include <algorithm>
-#include <bit>
 #include <atomic>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <cxxabi.h>
