@@ -579,6 +579,12 @@ bool may_be_mangled(std::string_view name) {
 
 namespace {
 
+// The value of a lowercase hexadecimal digit, -1 for any other character (Rust's legacy
+// mangling writes hashes and "$uXX$" escapes in lowercase only).
+int lower_hex_digit(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 // One character of a Rust legacy escape, "$LT$" -> '<' (at the start of `text`), and its length;
 // nullopt for anything else. "$uXX$" is an ASCII character, printable ones only.
 std::optional<std::pair<char, std::size_t>> rust_legacy_escape(std::string_view text) {
@@ -593,11 +599,8 @@ std::optional<std::pair<char, std::size_t>> rust_legacy_escape(std::string_view 
   for (const auto& [name, c] : kNamed) {
     if (code == name) return std::pair{c, close + 1};
   }
-  auto nibble = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-  };
   if (code.size() == 3 && code[0] == 'u') {
-    const int hi = nibble(code[1]), lo = nibble(code[2]);
+    const int hi = lower_hex_digit(code[1]), lo = lower_hex_digit(code[2]);
     if (hi >= 0 && hi <= 7 && lo >= 0 && hi * 16 + lo >= 0x20) {
       return std::pair{static_cast<char>(hi * 16 + lo), close + 1};
     }
@@ -645,9 +648,9 @@ std::optional<std::string> demangle_rust_legacy(std::string_view name) {
   if (hash.size() != 17 || hash[0] != 'h') return std::nullopt;
   unsigned seen = 0;
   for (char c : hash.substr(1)) {
-    const bool digit = c >= '0' && c <= '9', letter = c >= 'a' && c <= 'f';
-    if (!digit && !letter) return std::nullopt;
-    seen |= 1U << (digit ? c - '0' : c - 'a' + 10);
+    const int digit = lower_hex_digit(c);
+    if (digit < 0) return std::nullopt;
+    seen |= 1U << digit;
   }
   if (std::popcount(seen) < 5) return std::nullopt;
   segments.pop_back();
@@ -1257,28 +1260,26 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   auto& hints = impl_->unit_hints;
   hints.reserve(sorted.size());
-  // What getCompileUnitForCodeAddress does, its two steps apart: the unit of an address range
-  // is looked up (under the context's lock) only when the range's unit offset changes.
+  // What getCompileUnitForCodeAddress does, its two steps apart: the unit of an address range,
+  // and its slot, are looked up (the unit under the context's lock) only when the range's unit
+  // offset changes.
   const llvm::DWARFDebugAranges* aranges = dwarf->getDebugAranges();
   std::optional<std::uint64_t> last_offset;
   llvm::DWARFCompileUnit* unit = nullptr;
-  const llvm::DWARFUnit* last_unit = nullptr;
-  std::size_t last_slot = 0;
+  std::size_t slot = 0;
   for (std::uint64_t vaddr : sorted) {
     const std::uint64_t offset = aranges->findAddress(vaddr);
     if (offset != last_offset) {
-      unit = dwarf->getCompileUnitForOffset(offset);
       last_offset = offset;
+      unit = dwarf->getCompileUnitForOffset(offset);
+      if (unit != nullptr) {
+        auto [it, fresh] = index.try_emplace(unit, work.size());
+        if (fresh) work.push_back(Work{unit, {}});
+        slot = it->second;
+      }
     }
     hints.emplace_back(vaddr, unit);
-    if (unit == nullptr) continue;
-    if (unit != last_unit) {
-      auto [it, fresh] = index.try_emplace(unit, work.size());
-      if (fresh) work.push_back(Work{unit, {}});
-      last_unit = unit;
-      last_slot = it->second;
-    }
-    work[last_slot].addresses.push_back(vaddr);
+    if (unit != nullptr) work[slot].addresses.push_back(vaddr);
   }
   if (work.size() < 2) return;  // nothing to share out
   // The units' slots are made here (the map is shared). A unit met before is settled here too;
