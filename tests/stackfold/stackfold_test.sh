@@ -149,6 +149,13 @@ case_seed() {
   check "that stack is main;leak_test with 4096 x 1024 bytes" grep -q -E '^_start;.*;main;leak_test 4194304$' out
   check_eq "no allocator frames anywhere" "$(count_of out "$ALLOCATOR_RE")" 0
   check "no stack is cut down to nothing" test -s out
+  # The profiled program's MALLOC_CONF, left exported, must not profile stackfold itself (when
+  # it is linked with jemalloc; otherwise nothing reads the variable).
+  MALLOC_CONF="prof:true,lg_prof_sample:0,lg_prof_interval:10,prof_gdump:true,prof_prefix:$WORK/self" \
+    "$SF" "$dump" >conf_out 2>conf_err
+  check "MALLOC_CONF exported: the same stacks" cmp -s out conf_out
+  check "MALLOC_CONF exported: ... and messages" cmp -s err conf_err
+  check "MALLOC_CONF exported: no heap profile of stackfold's own" test -z "$(ls "$WORK" | grep '^self')"
 
   sf keep err --keep-allocator "$dump"
   check "--keep-allocator shows the jemalloc frames the cut removes" \

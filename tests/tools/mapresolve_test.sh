@@ -283,5 +283,22 @@ for f in broken_unit_die broken_child broken_across; do
     grep -q "warning: $FX/$f: debug info of $FX/$f.* the DIE at 0x[0-9a-f]* of the unit at 0x[0-9a-f]* has a value at 0x[0-9a-f]*, past the end of .debug_info" "$tmp/broken.err"
 done
 
+# --- the tools' own jemalloc ignores MALLOC_CONF (meant for the program being profiled) -------
+# Every way jemalloc writes a profile: at intervals, at each new high, at exit (after main
+# returns: --help), and an option it does not know, which it would name on stderr.
+if grep -aq "<jemalloc>: " "$M" || ldd "$M" | grep -q libjemalloc; then  # static or shared
+  conf="prof:true,lg_prof_sample:0,lg_prof_interval:10,prof_gdump:true,prof_final:true"
+  conf="$conf,prof_leak:true,prof_prefix:$tmp/own,no_such_option:1"
+  main_at=$(nm "$FX/pie_gcc" | awk '$3 == "main" {print $1}')
+  MALLOC_CONF=$conf JE_MALLOC_CONF=$conf "$M" -e "$FX/pie_gcc" -f "$main_at" \
+    > "$tmp/conf.out" 2> "$tmp/conf.err"
+  MALLOC_CONF=$conf "$M" --help > /dev/null 2>> "$tmp/conf.err"
+  check "MALLOC_CONF: answered" test "$(sed -n 1p "$tmp/conf.out")" = main
+  check "MALLOC_CONF: jemalloc did not read it" test ! -s "$tmp/conf.err"
+  check "MALLOC_CONF: no heap profile of the tool's own" test -z "$(ls "$tmp" | grep '^own')"
+else
+  echo "mapresolve is not linked with jemalloc (allocator=system, or a sanitizer): checks skipped"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

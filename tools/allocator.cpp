@@ -1,0 +1,36 @@
+// Linked into the command-line tools when they use jemalloc (meson option `allocator`).
+//
+// MALLOC_CONF is how users drive jemalloc's profiling in the program they are hunting leaks in
+// ("prof:true,prof_leak:true,lg_prof_sample:0"). Exported in a shell, it would reach these tools
+// too: they would sample every allocation of their own and could leave jeprof.*.heap files of
+// their own behind. It is dropped from the environment before jemalloc reads it (at its first
+// allocation, in a library constructor): the executable's .preinit_array runs before any
+// constructor of any shared library, libc's included.
+#include <cstddef>
+#include <cstring>
+
+namespace {
+
+// jemalloc's variable is MALLOC_CONF, or PREFIX_MALLOC_CONF in builds with a symbol prefix.
+bool names_malloc_conf(const char* entry) {
+  const char* eq = std::strchr(entry, '=');
+  constexpr std::size_t kLength = sizeof "MALLOC_CONF" - 1;
+  return eq != nullptr && static_cast<std::size_t>(eq - entry) >= kLength &&
+         std::strncmp(eq - kLength, "MALLOC_CONF", kLength) == 0;
+}
+
+// `envp` is the array libc makes `environ` of afterwards (libc's own initialisation, which sets
+// `environ`, has not run yet: unsetenv would not see the variable). The entries after a removed
+// one move up; nothing is allocated.
+void drop_malloc_conf(int /*argc*/, char** /*argv*/, char** envp) {
+  char** out = envp;
+  for (char** in = envp; *in != nullptr; ++in) {
+    if (!names_malloc_conf(*in)) *out++ = *in;
+  }
+  *out = nullptr;
+}
+
+}  // namespace
+
+[[gnu::section(".preinit_array"), gnu::used]] static void (*const preinit_drop_malloc_conf)(
+    int, char**, char**) = drop_malloc_conf;
