@@ -327,8 +327,9 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
     return usage_error("pprof output is binary; use -o FILE.pb.gz or redirect standard output");
   }
   // Every frame needs DWARF names and the whole inline chain; --no-inline is applied later so
-  // that the physical function (not the innermost inlined one) is what remains.
-  args.symbolizer.frames = sym::FrameOptions{true, true, true};
+  // that the physical function (not the innermost inlined one) is what remains. The Folder
+  // demangles names itself, as binutils does: the symbolizer need not.
+  args.symbolizer.frames = sym::FrameOptions{true, false, true};
   sym::cli::finish_symbolizer_options(args.symbolizer);
   return std::nullopt;
 }

@@ -397,8 +397,21 @@ struct Folder::Impl {
   std::vector<const AddrInfo*> scratch_stack;  // fold_sample's buffers
   std::vector<std::uint32_t> scratch_ids;
   std::uint32_t no_frames = UINT32_MAX;
+  std::unordered_map<std::string, std::string> demangled;  // raw name -> name_of's answer
 
   Impl(FoldOptions o, Symbolizer& s) : options(std::move(o)), symbolizer(s) {}
+
+  // A frame's name as jeprof prints it (binutils' demangler, c++filt's "> >" and "[clone .x]"),
+  // whether or not the symbolizer demangled it: every output names frames as that oracle does.
+  const std::string& name_of(const Frame& frame) {
+    if (frame.raw_name.empty()) return frame.function;
+    if (!may_be_mangled(frame.raw_name)) return frame.raw_name;
+    auto it = demangled.find(frame.raw_name);
+    if (it == demangled.end()) {
+      it = demangled.emplace(frame.raw_name, demangle_gnu(frame.raw_name)).first;
+    }
+    return it->second;
+  }
 
   void warning(const std::string& message) const {
     if (warn) warn(message);
@@ -532,7 +545,7 @@ struct Folder::Impl {
         const std::size_t first = options.inlines ? 0 : r->frames.size() - 1;
         for (std::size_t i = first; i < r->frames.size(); ++i) {
           const Frame& src = r->frames[i];
-          const std::string& name = !src.function.empty() ? src.function : src.raw_name;
+          const std::string& name = name_of(src);
           if (name.empty()) {
             unknown(static_cast<std::uint32_t>(i - first));
             continue;

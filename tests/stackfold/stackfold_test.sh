@@ -645,6 +645,25 @@ case_jeprof() {
     "$(value_of ctheirs ';make_objects\(\)(;[^ ]*)? [0-9]+$')" "$(value_of cours ';make_objects\(\) [0-9]+$')"
   echo "# note: jeprof's leaf under make_objects(): $(grep -o 'make_objects()[^ ]*' ctheirs | head -1)"
 
+  # C++ names as jeprof prints them (binutils' demangler: "> >", not LLVM's ">>"): every frame
+  # naming one of the program's functions is spelt the same, and carries the same bytes.
+  $CXX -O1 -g -o tmpl "$SRC/src/templates.cpp" || { not_ok "compile templates.cpp"; finish; }
+  dump=$(profile "$WORK/tm" "lg_prof_sample:0" ./tmpl) || { not_ok "templates dump"; finish; }
+  sf tours err "$dump"
+  jeprof --collapsed ./tmpl "$dump" 2>/dev/null </dev/null | sed -E 's/<[0-9a-f]+>//g' >ttheirs
+  local user_re='^(fill|label|Table<)'
+  user_frames() { tr ';' '\n' <"$1" | sed -E 's/ [0-9]+$//' | grep -E "$user_re" | LC_ALL=C sort -u; }
+  check_eq "templates: fill, label and Table<...>::grow each found" "$(user_frames tours | wc -l)" 3
+  check "templates: their names are jeprof's" cmp -s <(user_frames tours) <(user_frames ttheirs)
+  check "templates: ... spelt as binutils spells them" grep -q -F 'Table<std::vector<int, std::allocator<int> > >::grow(unsigned long)' tours
+  local f re ours_b
+  for f in 'fill(' 'label(' 'Table<std::vector<int, std::allocator<int> > >::grow('; do
+    re=";$(printf '%s' "$f" | sed 's/[][()<>.*+?^$|]/\\&/g')"
+    ours_b=$(value_of tours "$re")
+    check "templates: bytes through $f...): $ours_b" test "$ours_b" -gt 0
+    check_eq "templates: jeprof agrees on them" "$(value_of ttheirs "$re")" "$ours_b"
+  done
+
   # Many distinct stacks: after merging jeprof's per-address lines by name, every user stack
   # and value is the same.
   $CC -O2 -g -o many "$SRC/src/many_stacks.c" || { not_ok "compile many_stacks.c"; finish; }

@@ -53,7 +53,7 @@ struct FoldOptions {
 // One distinct frame of the output.
 struct FoldedFrame {
   std::string label;     // ready for folded output: sanitized, ":LINE" and "_[i]" applied
-  std::string function;  // demangled full name, "" when unknown
+  std::string function;  // demangled full name as binutils (and jeprof) print it; "" unknown
   std::string module;    // file path of the mapping, "" when none
   std::optional<std::uint64_t> offset;  // file offset looked up (return address - 1)
   std::string file;
