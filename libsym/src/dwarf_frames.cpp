@@ -1,5 +1,7 @@
 #include "dwarf_frames.h"
 
+#include "dwarf_sup.h"
+
 #include <llvm/DebugInfo/DIContext.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
 #include <llvm/DebugInfo/DWARF/DWARFDie.h>
@@ -29,10 +31,10 @@ void set_file(Frame& f, const std::string* file) {
 
 // LineTable::getFileLineInfoForAddress: file, line, column and discriminator of the row that
 // holds the address; nothing unless the row's file has a name.
-bool fill_from_row(llvm::DWARFUnit& unit, UnitLines& lines, std::uint64_t address, Frame& f) {
+bool fill_from_row(UnitLines& lines, std::uint64_t address, Frame& f) {
   const auto place = lines.place(address);
   if (!place) return false;
-  const std::string* file = lines.file(unit, place->file);
+  const std::string* file = lines.file(place->file);
   if (file == nullptr) return false;
   set_file(f, file);
   f.line = place->line;
@@ -43,9 +45,12 @@ bool fill_from_row(llvm::DWARFUnit& unit, UnitLines& lines, std::uint64_t addres
 
 }  // namespace
 
-bool UnitLines::load(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, LineTables& tables) {
+bool UnitLines::load(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, LineTables& tables,
+                     SupplementaryDwarf* sup) {
   if (!tried_) {
     tried_ = true;
+    comp_dir_ = unit.getCompilationDir();
+    if (comp_dir_ == nullptr && sup != nullptr) comp_dir_ = sup->compilation_dir(unit);
     ours_ = tables.for_unit(ctx, unit, &llvm_);
     if (ours_ != nullptr) prologue_ = &ours_->prologue();
     if (llvm_ != nullptr) prologue_ = &llvm_->Prologue;
@@ -76,19 +81,19 @@ std::optional<UnitLines::Place> UnitLines::place(std::uint64_t address) const {
   return std::nullopt;
 }
 
-const std::string* UnitLines::file(llvm::DWARFUnit& unit, std::uint64_t index) {
+const std::string* UnitLines::file(std::uint64_t index) {
   if (prologue_ == nullptr || index >= state_.size()) return nullptr;  // no such entry either way
   if (state_[index] == kUnknown) {
     const bool found = prologue_->getFileNameByIndex(
-        index, unit.getCompilationDir(), FileLineInfoKind::AbsoluteFilePath, names_[index]);
+        index, comp_dir_, FileLineInfoKind::AbsoluteFilePath, names_[index]);
     state_[index] = found ? kFound : kMissing;
   }
   return state_[index] == kFound ? &names_[index] : nullptr;
 }
 
 void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
-                  LineTables& tables, std::uint64_t address, bool inlines,
-                  std::vector<Frame>& out) {
+                  LineTables& tables, SupplementaryDwarf* sup, std::uint64_t address,
+                  bool inlines, std::vector<Frame>& out) {
   constexpr auto kNames = llvm::DINameKind::LinkageName;
   UnitLines& lines = cache.lines;
   llvm::SmallVector<llvm::DWARFDie, 16> chain;  // inline chains in C++ run deep
@@ -107,7 +112,10 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
       scratch = {};
     }
     UnitCache::Subroutine& s = *found;
-    if (fresh) s.name = die.getSubroutineName(kNames);
+    if (fresh) {
+      s.name = die.getSubroutineName(kNames);
+      if (s.name == nullptr && sup != nullptr) s.name = sup->subroutine_name(die);
+    }
     if (call && !s.has_call) {
       die.getCallerFrame(s.call_file, s.call_line, s.call_column, s.call_discriminator);
       s.has_call = true;
@@ -118,7 +126,7 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
     // getLineInfoForAddress: the innermost function's name, the line table's row.
     Frame f;
     if (!chain.empty()) set_name(f, facts(chain.front(), false).name);
-    if (lines.load(ctx, unit, tables)) fill_from_row(unit, lines, address, f);
+    if (lines.load(ctx, unit, tables, sup)) fill_from_row(lines, address, f);
     // The innermost of several frames is not the physical function; it is kept even when it has
     // neither name nor file, as the full chain would keep it.
     f.inlined = chain.size() > 1;
@@ -128,7 +136,7 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
   if (chain.empty()) {
     // No subprogram holds the address: one frame from the line table alone, when it has one.
     Frame f;
-    if (lines.load(ctx, unit, tables) && fill_from_row(unit, lines, address, f)) {
+    if (lines.load(ctx, unit, tables, sup) && fill_from_row(lines, address, f)) {
       out.push_back(std::move(f));
     }
     return;
@@ -143,10 +151,10 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
     Frame f;
     set_name(f, sub.name);
     if (i == 0) {
-      has_table = lines.load(ctx, unit, tables);
-      if (has_table) fill_from_row(unit, lines, address, f);
+      has_table = lines.load(ctx, unit, tables, sup);
+      if (has_table) fill_from_row(lines, address, f);
     } else {
-      if (has_table) set_file(f, lines.file(unit, call_file));
+      if (has_table) set_file(f, lines.file(call_file));
       f.line = call_line;
       f.column = call_column;
       f.discriminator = call_discriminator;

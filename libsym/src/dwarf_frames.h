@@ -22,6 +22,8 @@ class DWARFUnit;
 
 namespace sym::detail {
 
+class SupplementaryDwarf;
+
 // What a compile unit's frames need from its line table, computed on first use: the table
 // (ours, line_table.h, or LLVM's where ours cannot represent it), and each file name as
 // DWARFDebugLine::Prologue::getFileNameByIndex assembles it (comp_dir, include directory and
@@ -36,12 +38,14 @@ class UnitLines {
     std::uint32_t discriminator;
   };
   // Whether the unit has a line table (DWARFContext::getLineTableForUnit is not null).
-  bool load(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, LineTables& tables);
+  // `sup`: where a compilation directory dwz moved is read (may be null).
+  bool load(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, LineTables& tables,
+            SupplementaryDwarf* sup);
   // The row holding `address`; load() must have returned true before.
   [[nodiscard]] std::optional<Place> place(std::uint64_t address) const;
   // The file name of entry `index`, null when getFileNameByIndex fails (no such entry, no
   // name); load() must have returned true before.
-  const std::string* file(llvm::DWARFUnit& unit, std::uint64_t index);
+  const std::string* file(std::uint64_t index);
 
  private:
   enum : std::uint8_t { kUnknown, kFound, kMissing };
@@ -49,6 +53,7 @@ class UnitLines {
   const llvm::DWARFDebugLine::LineTable* llvm_ = nullptr;
   const llvm::DWARFDebugLine::Prologue* prologue_ = nullptr;
   bool tried_ = false;
+  const char* comp_dir_ = nullptr;  // DW_AT_comp_dir, null when none
   std::vector<std::string> names_;
   std::vector<std::uint8_t> state_;
 };
@@ -78,8 +83,10 @@ struct UnitCache {
 // an inlined function's. Without inlines, nothing is appended when there is
 // neither a function name nor a file name, unless the frame is an inlined function's.
 // `tables` holds the line tables of ctx (one per .debug_line offset).
+// `sup`, when not null, is the file's dwz supplementary file: names and compilation directories
+// kept there, which LLVM cannot read, are read from it.
 void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
-                  LineTables& tables, std::uint64_t address, bool inlines,
-                  std::vector<Frame>& out);
+                  LineTables& tables, SupplementaryDwarf* sup, std::uint64_t address,
+                  bool inlines, std::vector<Frame>& out);
 
 }  // namespace sym::detail

@@ -137,6 +137,9 @@ void explain(std::string& out, const Symbolized& r, const Module* module,
         out += origin.url.empty() ? ", from its cache" : ", downloaded from " + origin.url;
       }
       out += ")";
+      if (!origin.supplementary.empty()) {
+        out += ", with dwz's supplementary file " + origin.supplementary;
+      }
     }
     if (!module->build_id().empty()) out += ", build-id " + module->build_id();
     out += "\n";

@@ -3,6 +3,7 @@
 #include "debuginfod.h"
 #include "die_bounds.h"
 #include "dwarf_frames.h"
+#include "dwarf_sup.h"
 #include "symbol_table.h"
 
 #include <llvm/ADT/SmallString.h>
@@ -155,6 +156,19 @@ struct Module::Impl {
   mutable llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> dwarf_sections;
   mutable std::unique_ptr<llvm::DWARFContext> dwarf;
   mutable bool dwarf_tried = false;
+  // dwz's supplementary file of the DWARF source (.gnu_debugaltlink), when it has one and it
+  // was found: names that LLVM cannot read are read from it (dwarf_sup.h).
+  std::optional<ElfFile> sup_file;
+  std::unique_ptr<detail::SupplementaryDwarf> sup;
+  mutable bool sup_problem_told = false;
+  // Adds the supplementary file's first problem to the warning (once; on the calling thread).
+  void note_sup_problem() const {
+    if (sup != nullptr && !sup_problem_told && sup->failed()) {
+      sup_problem_told = true;
+      add_warning("dwz supplementary file " + sup->path() + ": " + sup->problem() +
+                  "; names kept there are missing");
+    }
+  }
 
   [[nodiscard]] const llvm::DWARFContext* dwarf_context() const;
 
@@ -375,7 +389,7 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
       std::string candidate = root + "/.build-id/" + main.build_id.substr(0, 2) + "/" +
                               main.build_id.substr(2) + ".debug";
       if (auto f = try_debug_file(candidate, main, identity, false)) {
-        return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kBuildId, candidate, {}}};
+        return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kBuildId, candidate, {}, {}}};
       }
     }
   }
@@ -397,7 +411,8 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
     }
     for (const auto& candidate : candidates) {
       if (auto f = try_debug_file(candidate, main, identity, true)) {
-        return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kDebugLink, candidate, {}}};
+        return std::pair{std::move(*f),
+                         DebugInfoOrigin{DebugSource::kDebugLink, candidate, {}, {}}};
       }
     }
   }
@@ -415,7 +430,7 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> fetch_debug_file(const ElfFac
   if (auto got = detail::debuginfod_fetch(search.debuginfod_urls, main.build_id, &error)) {
     if (auto f = try_debug_file(got->path, main, identity, false, true)) {
       return std::pair{std::move(*f),
-                       DebugInfoOrigin{DebugSource::kDebuginfod, got->path, got->url}};
+                       DebugInfoOrigin{DebugSource::kDebuginfod, got->path, got->url, {}}};
     }
     error = "debuginfod: " + got->path + ", served for build-id " + main.build_id +
             ", does not have that build-id; not used";
@@ -423,6 +438,83 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> fetch_debug_file(const ElfFac
   if (!error.empty() && detail::debuginfod_report_once()) {
     warning += (warning.empty() ? "" : "; ") + error;
   }
+  return std::nullopt;
+}
+
+// The contents of the section called `name`, if the object has one.
+std::optional<llvm::StringRef> section_named(const obj::ObjectFile& object, llvm::StringRef name) {
+  for (const obj::SectionRef& section : object.sections()) {
+    auto section_name = section.getName();
+    if (!section_name) {
+      llvm::consumeError(section_name.takeError());
+      continue;
+    }
+    if (*section_name != name) continue;
+    auto data = section.getContents();
+    if (!data) {
+      llvm::consumeError(data.takeError());
+      return std::nullopt;
+    }
+    return *data;
+  }
+  return std::nullopt;
+}
+
+// dwz's supplementary file as its link names it (dwarf_sup.h), with the build-id written there:
+// at the path written (absolute ones under the sysroot first; relative ones from the directory
+// of the file holding the link, `naming_path`), else by build-id in the debug directories, else
+// from debuginfod. "" and the places looked at when not found.
+std::optional<std::pair<ElfFile, std::string>> find_supplementary(const detail::AltLink& link,
+                                                                  const std::string& naming_path,
+                                                                  const DebugSearch& search,
+                                                                  std::string& looked_at) {
+  std::vector<std::string> candidates;
+  if (llvm::sys::path::is_absolute(link.path)) {
+    if (!search.sysroot.empty()) candidates.push_back(search.sysroot + link.path);
+    candidates.push_back(link.path);
+  } else {
+    std::error_code ec;
+    std::string real = std::filesystem::canonical(naming_path, ec).string();
+    if (ec) real = naming_path;
+    candidates.push_back(join(std::filesystem::path(real).parent_path().string(), link.path));
+  }
+  if (link.build_id.size() > 2) {
+    for (const auto& root : debug_roots(search)) {
+      candidates.push_back(root + "/.build-id/" + link.build_id.substr(0, 2) + "/" +
+                           link.build_id.substr(2) + ".debug");
+    }
+  }
+  auto accept = [&](const std::string& candidate) -> std::optional<ElfFile> {
+    if (!exists(candidate)) return std::nullopt;
+    auto file = open_elf(candidate);
+    if (!file) {
+      llvm::consumeError(file.takeError());
+      return std::nullopt;
+    }
+    if (file->object == nullptr) return std::nullopt;
+    auto facts = read_facts(file->buffer->getBuffer());
+    if (!facts) {
+      llvm::consumeError(facts.takeError());
+      return std::nullopt;
+    }
+    if (link.build_id.empty() || facts->build_id == link.build_id) return std::move(*file);
+    // dwz -5 gives the supplementary file no build-id note, but the checksum in its .debug_sup.
+    auto own = section_named(*file->object, ".debug_sup");
+    auto sup = own ? detail::parse_debug_sup(*own, /*supplementary=*/true) : std::nullopt;
+    if (sup && sup->build_id == link.build_id) return std::move(*file);
+    return std::nullopt;
+  };
+  for (const auto& candidate : candidates) {
+    if (auto f = accept(candidate)) return std::pair{std::move(*f), candidate};
+  }
+  if (!search.debuginfod_urls.empty() && !link.build_id.empty()) {
+    std::string error;
+    if (auto got = detail::debuginfod_fetch(search.debuginfod_urls, link.build_id, &error)) {
+      if (auto f = accept(got->path)) return std::pair{std::move(*f), got->path};
+    }
+  }
+  looked_at = candidates.empty() ? link.path : candidates.front();
+  for (std::size_t i = 1; i < candidates.size(); ++i) looked_at += ", " + candidates[i];
   return std::nullopt;
 }
 
@@ -480,6 +572,46 @@ std::optional<std::string> implausible_compression(const obj::ObjectFile& object
   return std::nullopt;
 }
 
+// Finds and opens the supplementary file the DWARF source links to (dwz), if it links to one
+// and other files may be searched; a link that leads nowhere usable is a warning: names kept
+// there will be missing.
+void open_supplementary(Module::Impl& impl, const ElfFile& source, const DebugSearch& search) {
+  std::string section_name = ".gnu_debugaltlink";  // GNU's, else DWARF 5's (dwz -5)
+  auto section = section_named(*source.object, section_name);
+  const bool gnu = section.has_value();
+  if (!gnu) {
+    section_name = ".debug_sup";
+    section = section_named(*source.object, section_name);
+    if (!section || detail::parse_debug_sup(*section, /*supplementary=*/true)) return;
+  }
+  auto add_warning = [&](const std::string& text) {
+    impl.warning += (impl.warning.empty() ? "" : "; ") + text;
+  };
+  const std::optional<detail::AltLink> link =
+      gnu ? detail::parse_alt_link(*section) : detail::parse_debug_sup(*section, false);
+  if (!link) {
+    add_warning(impl.origin.path + ": malformed " + section_name +
+                "; names dwz moved are missing");
+    return;
+  }
+  std::string looked_at;
+  auto found = find_supplementary(*link, impl.origin.path, search, looked_at);
+  if (!found) {
+    add_warning("dwz supplementary file " + link->path + " (build-id " + link->build_id +
+                ") of " + impl.origin.path + " not found (looked at " + looked_at +
+                "): names kept there are missing");
+    return;
+  }
+  if (auto why = implausible_compression(*found->first.object)) {
+    add_warning("dwz supplementary file " + found->second + " not used: " + *why);
+    return;
+  }
+  impl.origin.supplementary = found->second;
+  impl.sup_file = std::move(found->first);
+  impl.sup = std::make_unique<detail::SupplementaryDwarf>(*impl.sup_file->object,
+                                                          std::move(found->second));
+}
+
 llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFile file,
                                                          const DebugSearch* search) {
   auto facts = read_facts(file.buffer->getBuffer());
@@ -504,7 +636,7 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
                       : "section headers unreadable (" + impl->file.object_error +
                             "); only the program headers are used";
   if (facts->has_dwarf && impl->file.object != nullptr) {
-    impl->origin = {DebugSource::kSelf, impl->path, {}};
+    impl->origin = {DebugSource::kSelf, impl->path, {}, {}};
   } else if (search != nullptr && search->enabled) {
     auto found = find_debug_file(impl->path, *facts, impl->file.identity, *search);
     if (!found) found = fetch_debug_file(*facts, impl->file.identity, *search, impl->warning);
@@ -522,6 +654,9 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
       impl->dwarf_usable = false;
       impl->warning = "debug info of " + impl->origin.path + " not used: " + *why;
     }
+  }
+  if (dwarf_source != nullptr && impl->dwarf_usable && search != nullptr && search->enabled) {
+    open_supplementary(*impl, *dwarf_source, *search);
   }
   if (const auto* elf = impl->file.elf()) {
     for (const auto& section : elf->sections()) {
@@ -1370,7 +1505,9 @@ Module::Lookup Module::lookup(VirtAddr vaddr, const FrameOptions& options) const
   Impl::UnitFacts* facts = unit != nullptr ? &impl_->unit_facts(*unit) : nullptr;
   // A unit whose DIEs LLVM must not extract is left to the symbol table.
   if (facts != nullptr && !impl_->all_dies_checked(*unit, *facts)) facts = nullptr;
-  return impl_->lookup_in(vaddr, options, dwarf, unit, facts);
+  Lookup result = impl_->lookup_in(vaddr, options, dwarf, unit, facts);
+  impl_->note_sup_problem();
+  return result;
 }
 
 std::vector<Module::Lookup> Module::lookup_all(std::span<const VirtAddr> vaddrs,
@@ -1436,7 +1573,9 @@ std::vector<Module::Lookup> Module::lookup_all(std::span<const VirtAddr> vaddrs,
     return out;
   }
   // The one cache shared between units, the line tables by offset, is read here.
-  for (Group& g : groups) (void)g.facts->cache.lines.load(*dwarf, *g.unit, impl_->line_tables);
+  for (Group& g : groups) {
+    (void)g.facts->cache.lines.load(*dwarf, *g.unit, impl_->line_tables, impl_->sup.get());
+  }
   // A unit's addresses on one thread (its index, caches and LLVM's lazy per-unit maps are its
   // own), the largest groups first.
   std::sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
@@ -1447,6 +1586,7 @@ std::vector<Module::Lookup> Module::lookup_all(std::span<const VirtAddr> vaddrs,
       out[i] = impl_->lookup_in(vaddrs[i], options, dwarf, groups[g].unit, groups[g].facts);
     }
   });
+  impl_->note_sup_problem();
   return out;
 }
 
@@ -1477,7 +1617,7 @@ Module::Lookup Module::Impl::lookup_in(VirtAddr vaddr, const FrameOptions& optio
     if (!tombstoned()) {
       // What getInliningInfoForAddress / getLineInfoForAddress would answer, from a lazy index of
       // the unit's functions and file names and DIE facts read once (dwarf_frames.h).
-      detail::dwarf_frames(*dwarf, *unit, facts->cache, line_tables, vaddr.value(),
+      detail::dwarf_frames(*dwarf, *unit, facts->cache, line_tables, sup.get(), vaddr.value(),
                            options.inlines, frames);
       for (std::size_t i = 0; i + 1 < frames.size(); ++i) frames[i].inlined = true;
     }

@@ -283,6 +283,54 @@ for f in broken_unit_die broken_child broken_across; do
     grep -q "warning: $FX/$f: debug info of $FX/$f.* the DIE at 0x[0-9a-f]* of the unit at 0x[0-9a-f]* has a value at 0x[0-9a-f]*, past the end of .debug_info" "$tmp/broken.err"
 done
 
+# --- dwz: names kept in the supplementary file (.gnu_debugaltlink, DWARF 5 .debug_sup) --------
+# Every byte of every function answers as in the same program before dwz (GNU addr2line names
+# an inlined frame after the function it is inlined into there; llvm-symbolizer-19 answers ??).
+function_bytes() {  # FILE: every address of every sized function of FILE
+  nm -S --defined-only "$1" | awk 'NF == 4 && $3 ~ /[tT]/ {print $1, $2}' |
+    while read -r start size; do
+      for ((o = 0; o < 16#$size; o++)); do printf '%x\n' $((16#$start + o)); done
+    done
+}
+for f in dwz_gcc dwz_nopie_gcc dwz4_gcc dwz4_nopie_gcc dwz5_gcc dwz5_nopie_gcc; do
+  function_bytes "$FX/$f.plain" > "$tmp/dwz.addrs"
+  "$M" -e "$FX/$f" -a -f -i -C < "$tmp/dwz.addrs" > "$tmp/dwz.out" 2> "$tmp/dwz.err"
+  "$M" -e "$FX/$f.plain" -a -f -i -C < "$tmp/dwz.addrs" > "$tmp/plain.out"
+  check "$f: every answer as before dwz" cmp -s "$tmp/dwz.out" "$tmp/plain.out"
+  check "$f: no warning" test ! -s "$tmp/dwz.err"
+  check "$f: inlined frames named from the supplementary file" grep -qx inner "$tmp/dwz.out"
+done
+# The DWARF 4 pair's link is relative to the program's directory: elsewhere, the file is not
+# found there, but by its build-id under --debug-dir; a file with another build-id is refused.
+mkdir -p "$tmp/dwz"
+cp "$FX/dwz4_gcc" "$tmp/dwz/"
+# An address whose innermost frame is inner (the line before "inner" is then the address).
+in_inner=$(function_bytes "$FX/dwz4_gcc.plain" | "$M" -e "$FX/dwz4_gcc.plain" -a -f -i |
+  sed -n '/^inner$/{x;p;q};h')
+"$M" -e "$tmp/dwz/dwz4_gcc" -f -i "$in_inner" > "$tmp/dwz.out" 2> "$tmp/dwz.err"
+check "dwz, supplementary file missing: the physical function still named" grep -qx outer "$tmp/dwz.out"
+check "dwz, supplementary file missing: the inlined ones are not" test "$(sed -n 1p "$tmp/dwz.out")" = "??"
+check "dwz, supplementary file missing: said, with the places looked at" \
+  grep -q "warning: $tmp/dwz/dwz4_gcc: dwz supplementary file dwz4_common.debug (build-id [0-9a-f]*) of $tmp/dwz/dwz4_gcc not found (looked at $tmp/dwz/dwz4_common.debug, " "$tmp/dwz.err"
+id=$(readelf -n "$FX/dwz4_common.debug" | awk '/Build ID/ {print $3}')
+mkdir -p "$tmp/dwzroot/.build-id/${id:0:2}"
+cp "$FX/dwz4_common.debug" "$tmp/dwzroot/.build-id/${id:0:2}/${id:2}.debug"
+"$M" -e "$tmp/dwz/dwz4_gcc" --debug-dir "$tmp/dwzroot" -f -i "$in_inner" > "$tmp/dwz.out" 2> "$tmp/dwz.err"
+check "dwz, supplementary file by build-id in --debug-dir" test "$(sed -n 1p "$tmp/dwz.out")" = inner
+check "dwz, supplementary file by build-id: no warning" test ! -s "$tmp/dwz.err"
+cp "$FX/dwz_common.debug" "$tmp/dwz/dwz4_common.debug"
+"$M" -e "$tmp/dwz/dwz4_gcc" -f -i "$in_inner" > "$tmp/dwz.out" 2> "$tmp/dwz.err"
+check "dwz, another build-id: not used" grep -q "dwz4_common.debug (build-id [0-9a-f]*) of .* not found" "$tmp/dwz.err"
+# A supplementary file whose .debug_info was cut in half: no crash, the names it would give are
+# missing, and the warning says where the reference led.
+objcopy --dump-section .debug_info="$tmp/dwz/info" "$FX/dwz4_common.debug"
+head -c $(($(stat -c %s "$tmp/dwz/info") / 2)) "$tmp/dwz/info" > "$tmp/dwz/half"
+objcopy --update-section .debug_info="$tmp/dwz/half" "$FX/dwz4_common.debug" "$tmp/dwz/dwz4_common.debug"
+"$M" -e "$tmp/dwz/dwz4_gcc" -f -i "$in_inner" > "$tmp/dwz.out" 2> "$tmp/dwz.err"
+check "dwz, supplementary file cut: answered" grep -qx outer "$tmp/dwz.out"
+check "dwz, supplementary file cut: said" \
+  grep -q "warning: $tmp/dwz/dwz4_gcc: dwz supplementary file $tmp/dwz/dwz4_common.debug: no unit of its .debug_info holds 0x[0-9a-f]*, where a DIE is referred to; names kept there are missing" "$tmp/dwz.err"
+
 # --- the tools' own jemalloc ignores MALLOC_CONF (meant for the program being profiled) -------
 # Every way jemalloc writes a profile: at intervals, at each new high, at exit (after main
 # returns: --help), and an option it does not know, which it would name on stderr.

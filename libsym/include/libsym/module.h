@@ -54,6 +54,9 @@ struct DebugInfoOrigin {
   DebugSource source = DebugSource::kNone;
   std::string path;  // the file the DWARF came from
   std::string url;   // kDebuginfod: where it was downloaded from; "" when it came from the cache
+  // dwz's supplementary file of `path` (.gnu_debugaltlink or .debug_sup), read for the names
+  // and directories kept there; "" when there is none or it was not found (see warning()).
+  std::string supplementary;
 };
 
 // The pure translation: the PT_LOAD segment holding a file offset, bounded by p_filesz.
