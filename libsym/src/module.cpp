@@ -462,8 +462,9 @@ std::optional<llvm::StringRef> section_named(const obj::ObjectFile& object, llvm
 
 // dwz's supplementary file as its link names it (dwarf_sup.h), with the build-id written there:
 // at the path written (absolute ones under the sysroot first; relative ones from the directory
-// of the file holding the link, `naming_path`), else by build-id in the debug directories, else
-// from debuginfod. "" and the places looked at when not found.
+// of the file holding the link, `naming_path`, symbolic links resolved, as gdb does), else by
+// build-id in the debug directories, else from debuginfod. With its path; when none is found,
+// `looked_at` lists the places tried.
 std::optional<std::pair<ElfFile, std::string>> find_supplementary(const detail::AltLink& link,
                                                                   const std::string& naming_path,
                                                                   const DebugSearch& search,
