@@ -55,6 +55,10 @@ addr2line-compatible flags:
   -C, --demangle          demangle C++/Rust names
   -p, --pretty-print      one line per address
   -s, --basenames         strip directories from file names
+  -j, --section=NAME      with -e: the addresses are offsets into section NAME
+  Also accepted, as GNU addr2line's: --demangle=STYLE (binutils' style), -b/--target=BFD (the
+  file's ELF header decides), -R/--recurse-limit, --no-recurse-limit, -H, -v. But -r is
+  --return-address here (GNU's -r, --no-recurse-limit, changes nothing in its answers).
 
 Output:
       --output=STYLE      default, gnu (GNU addr2line, exact), llvm (llvm-symbolizer), json
@@ -87,6 +91,7 @@ struct Args {
   std::optional<std::string> pid;
   std::optional<std::string> dump_file;
   std::optional<std::string> exe;
+  std::optional<std::string> section;  // -j: addresses are offsets into this section of -e's file
   sym::PrintOptions print;
   std::optional<sym::OutputStyle> style;
   bool return_address = false;
@@ -112,7 +117,7 @@ std::optional<sym::OutputStyle> parse_style(std::string_view s) {
 
 // Parses argv; returns an exit code to stop with, or nullopt to go on.
 std::optional<int> parse_args(int argc, char** argv, Args& args) {
-  enum { kOutput = 1000, kNoDemangle, kSymbolsOnly };
+  enum { kOutput = 1000, kNoDemangle, kSymbolsOnly, kRecurseLimit, kNoRecurseLimit };
   static const option kLong[] = {
       {"maps", required_argument, nullptr, 'm'},
       {"pid", required_argument, nullptr, 'P'},
@@ -121,7 +126,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       {"addresses", no_argument, nullptr, 'a'},
       {"functions", no_argument, nullptr, 'f'},
       {"inlines", no_argument, nullptr, 'i'},
-      {"demangle", no_argument, nullptr, 'C'},
+      {"demangle", optional_argument, nullptr, 'C'},  // GNU's =STYLE: binutils' style anyway
       {"pretty-print", no_argument, nullptr, 'p'},
       {"basenames", no_argument, nullptr, 's'},
       {"output", required_argument, nullptr, kOutput},
@@ -130,13 +135,19 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
       {"no-demangle", no_argument, nullptr, kNoDemangle},
       {"symbols-only", no_argument, nullptr, kSymbolsOnly},
       SYM_CLI_SYMBOLIZER_OPTIONS,
+      // GNU addr2line's other options: -j is honoured; the BFD target (the file's own ELF
+      // header decides) and the demangler's recursion limit (none applies) change nothing.
+      {"section", required_argument, nullptr, 'j'},
+      {"target", required_argument, nullptr, 'b'},
+      {"recurse-limit", no_argument, nullptr, kRecurseLimit},
+      {"no-recurse-limit", no_argument, nullptr, kNoRecurseLimit},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},
       {nullptr, 0, nullptr, 0},
   };
   opterr = 0;
   int c = 0;
-  while ((c = getopt_long(argc, argv, "+m:P:d:e:afiCpsrxhV", kLong, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "m:P:d:e:afiCpsrxhVj:b:RvH", kLong, nullptr)) != -1) {
     if (sym::cli::apply_symbolizer_option(c, optarg, args.symbolizer)) continue;
     switch (c) {
       case 'm': args.maps_file = optarg; break;
@@ -157,8 +168,15 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
         break;
       case kNoDemangle: args.no_demangle = true; break;
       case kSymbolsOnly: args.symbolizer.frames.lines = false; break;
-      case 'h': std::fputs(kUsage, stdout); return kExitOk;
-      case 'V': std::puts("mapresolve (libsym) 0.1.0"); return kExitOk;
+      case 'j': args.section = optarg; break;
+      case 'b':
+      case 'R':
+      case kRecurseLimit:
+      case kNoRecurseLimit: break;
+      case 'h':
+      case 'H': std::fputs(kUsage, stdout); return kExitOk;
+      case 'V':
+      case 'v': std::puts("mapresolve (libsym) 0.1.0"); return kExitOk;
       default:
         return usage_error("unknown or incomplete option '" + sym::cli::offending_option(argv) +
                            "'");
@@ -169,6 +187,7 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
                 (args.exe ? 1 : 0);
   if (sources == 0) return usage_error("say where addresses live: --maps, --pid, --dump or -e");
   if (sources > 1) return usage_error("--maps, --pid, --dump and -e exclude each other");
+  if (args.section && !args.exe) return usage_error("-j (--section) needs -e");
   sym::cli::finish_symbolizer_options(args.symbolizer);
   // The GNU style demangles only with -C, and then in binutils' style: the library's
   // (LLVM-style) demangling would be thrown away.
@@ -291,6 +310,14 @@ class Resolver {
       std::string detail;
       const sym::Module* exe = symbolizer_.module_for(*args_.exe, nullptr, &reason, &detail);
       if (exe == nullptr) return false;
+      if (args_.section) {
+        section_ = exe->section(*args_.section);
+        if (!section_) {
+          std::fprintf(stderr, "mapresolve: %s: cannot find section %s\n", args_.exe->c_str(),
+                       args_.section->c_str());
+          return false;
+        }
+      }
       choose_output(exe);
       return true;
     }
@@ -349,13 +376,39 @@ class Resolver {
   void resolve(std::span<const std::uint64_t> values) {
     if (values.empty()) return;
     const auto adjust = args_.return_address ? sym::Adjust::kReturnAddress : sym::Adjust::kNone;
-    if (args_.exe) {
+    if (args_.exe && section_) {
+      resolve_in_section(values, adjust);
+    } else if (args_.exe) {
       std::vector<sym::VirtAddr> addrs(values.begin(), values.end());
       writer_.write(symbolizer_.symbolize_elf(*args_.exe, addrs, adjust));
     } else {
       std::vector<sym::AbsAddr> addrs(values.begin(), values.end());
       writer_.write(symbolizer_.symbolize(map_, addrs, adjust));
     }
+  }
+
+  // addr2line -j: offsets into one section, answered as its address plus the offset and
+  // printed as given; an offset past the section's end has no answer ("??"), as in GNU's.
+  void resolve_in_section(std::span<const std::uint64_t> offsets, sym::Adjust adjust) {
+    std::vector<sym::VirtAddr> addrs;
+    std::vector<std::size_t> inside;
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+      if (offsets[i] >= section_->size) continue;
+      addrs.emplace_back(section_->address + offsets[i]);
+      inside.push_back(i);
+    }
+    std::vector<sym::Symbolized> found = symbolizer_.symbolize_elf(*args_.exe, addrs, adjust);
+    std::vector<sym::Symbolized> out(offsets.size());
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+      out[i].input = out[i].lookup = offsets[i];
+      out[i].module = *args_.exe;
+      out[i].reason = sym::Reason::kNoSymbol;
+    }
+    for (std::size_t k = 0; k < inside.size(); ++k) {
+      out[inside[k]] = std::move(found[k]);
+      out[inside[k]].input = offsets[inside[k]];
+    }
+    writer_.write(std::move(out));
   }
 
   // Everything handed to the writer is written.
@@ -392,6 +445,7 @@ class Resolver {
   Args& args_;
   sym::OutputStyle style_ = sym::OutputStyle::kDefault;
   sym::PrintOptions print_;
+  std::optional<sym::Module::SectionRange> section_;  // -j's section, once load() found it
   sym::Symbolizer symbolizer_;
   sym::ProcessMap map_;
   bool had_input_error_ = false;

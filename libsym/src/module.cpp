@@ -1351,6 +1351,19 @@ std::optional<SymbolHit> Module::symbol_at(VirtAddr vaddr) const {
   return impl_->symbols.find(vaddr.value());
 }
 
+std::optional<Module::SectionRange> Module::section(std::string_view name) const {
+  if (impl_->file.object == nullptr) return std::nullopt;
+  for (const obj::SectionRef& section : impl_->file.object->sections()) {
+    auto section_name = section.getName();
+    if (!section_name) {
+      llvm::consumeError(section_name.takeError());
+      continue;
+    }
+    if (section_name->str() == name) return SectionRange{section.getAddress(), section.getSize()};
+  }
+  return std::nullopt;
+}
+
 std::span<const std::uint8_t> Module::bytes_at(VirtAddr vaddr, std::size_t size) const {
   auto offset = to_file_offset(vaddr);
   if (!offset) return {};

@@ -55,6 +55,27 @@ for f in pie_gcc nopie_gcc dwarf4_gcc gz_gcc lld_clang dwarf5_clang multiseg_gcc
   check "args and stdin agree for $f" cmp -s "$tmp/args.out" "$tmp/stdin.out"
 done
 
+# -j: offsets into a section (past its end: ??), and GNU's other options that change nothing.
+text_size=$(readelf -SW "$FX/pie_gcc" | awk '$2 == ".text" {print $6}')
+for args in "-a -f -i -j .text 0 10 120 $text_size $(printf '%x' $((16#$text_size - 1))) 99999" \
+            "-a -p -f -C -j .init 0 4" "-f -i --demangle=gnu-v3 -b elf64-x86-64 -R 11d0" \
+            "-f --no-recurse-limit --recurse-limit 11d0"; do
+  # shellcheck disable=SC2086
+  addr2line -e "$FX/pie_gcc" $args > "$tmp/gnu.out" 2>&1
+  # shellcheck disable=SC2086
+  "$M" -e "$FX/pie_gcc" $args > "$tmp/our.out" 2>&1
+  if cmp -s "$tmp/gnu.out" "$tmp/our.out"; then ok; else
+    bad "addr2line $args differs:"; diff "$tmp/gnu.out" "$tmp/our.out" | head -10 >&2
+  fi
+done
+"$M" -e "$FX/pie_gcc" -j .no_such_section 0 > /dev/null 2> "$tmp/err"
+check "-j with a missing section: exit 1" test $? = 1
+check "-j with a missing section: said" grep -q "pie_gcc: cannot find section .no_such_section" "$tmp/err"
+"$M" --maps /dev/null -j .text 0 > /dev/null 2>&1; check "-j without -e: exit 2" test $? = 2
+check "-v is the version" grep -q "mapresolve (libsym)" <("$M" -v)
+check "options after addresses, as GNU addr2line takes them" \
+  cmp -s <(addr2line 1140 -e "$FX/pie_gcc" -f 11d0 -i) <("$M" 1140 -e "$FX/pie_gcc" -f 11d0 -i)
+
 # C++: the file:line chains (inline frames included) are GNU's exactly. Function names differ
 # on purpose where GNU names the innermost frame after the enclosing function's symbol (an
 # inlined lambda called "_M_invoke"), see docs/mapresolve.md. (clang's DWARF 5 is left to the

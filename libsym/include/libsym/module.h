@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sym {
@@ -130,6 +131,13 @@ class Module {
   // first lookup finishes what is left with all cores. Nothing to do: returns at once.
   // Must not run concurrently with other calls on this Module.
   void read_debug_info_ahead() const;
+
+  // The address and size of the section called `name` (addr2line -j), if the file has one.
+  struct SectionRange {
+    std::uint64_t address = 0;
+    std::uint64_t size = 0;
+  };
+  [[nodiscard]] std::optional<SectionRange> section(std::string_view name) const;
 
   // Up to `size` bytes of file content at vaddr (within the segment's file image).
   [[nodiscard]] std::span<const std::uint8_t> bytes_at(VirtAddr vaddr, std::size_t size) const;
