@@ -380,11 +380,34 @@ class Resolver {
       resolve_in_section(values, adjust);
     } else if (args_.exe) {
       std::vector<sym::VirtAddr> addrs(values.begin(), values.end());
-      writer_.write(symbolizer_.symbolize_elf(*args_.exe, addrs, adjust));
+      hand_over(symbolizer_.symbolize_elf(*args_.exe, addrs, adjust));
     } else {
       std::vector<sym::AbsAddr> addrs(values.begin(), values.end());
-      writer_.write(symbolizer_.symbolize(map_, addrs, adjust));
+      hand_over(symbolizer_.symbolize(map_, addrs, adjust));
     }
+  }
+
+  // To the writer; in the llvm style first named as llvm-symbolizer names the function that is
+  // not inlined: after its file's own symbol table (Module::llvm_symbol_name).
+  void hand_over(std::vector<sym::Symbolized> answers) {
+    if (style_ == sym::OutputStyle::kLlvm) {
+      const sym::Module* module = nullptr;
+      const std::string* path = nullptr;  // of `module`
+      for (sym::Symbolized& r : answers) {
+        if (r.frames.empty() || r.frames.back().inlined || !r.vaddr || r.module.empty()) continue;
+        if (path == nullptr || *path != r.module) {
+          module = symbolizer_.module_for(r.module, r.mapping, nullptr, nullptr);
+          path = &r.module;
+        }
+        if (module == nullptr) continue;
+        if (auto name = module->llvm_symbol_name(*r.vaddr)) {
+          sym::Frame& f = r.frames.back();
+          f.function = print_.demangle ? sym::demangle(*name) : *name;
+          f.raw_name = std::move(*name);
+        }
+      }
+    }
+    writer_.write(std::move(answers));
   }
 
   // addr2line -j: offsets into one section, answered as its address plus the offset and
@@ -408,7 +431,7 @@ class Resolver {
       out[inside[k]] = std::move(found[k]);
       out[inside[k]].input = offsets[inside[k]];
     }
-    writer_.write(std::move(out));
+    hand_over(std::move(out));
   }
 
   // Everything handed to the writer is written.

@@ -34,6 +34,7 @@
 #include <optional>
 #include <sched.h>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <zlib.h>
 #include <zstd.h>
@@ -161,6 +162,15 @@ struct Module::Impl {
   std::optional<ElfFile> sup_file;
   std::unique_ptr<detail::SupplementaryDwarf> sup;
   mutable bool sup_problem_told = false;
+  // llvm_symbol_name's table, made at its first call: by address, one symbol per address.
+  struct LlvmSymbol {
+    std::uint64_t address;
+    std::uint64_t size;
+    std::string name;
+  };
+  mutable std::vector<LlvmSymbol> llvm_symbols;
+  mutable std::once_flag llvm_symbols_made;
+  void make_llvm_symbols() const;
   // Adds the supplementary file's first problem to the warning (once; on the calling thread).
   void note_sup_problem() const {
     if (sup != nullptr && !sup_problem_told && sup->failed()) {
@@ -1349,6 +1359,60 @@ std::optional<FileOffset> Module::to_file_offset(VirtAddr vaddr) const {
 
 std::optional<SymbolHit> Module::symbol_at(VirtAddr vaddr) const {
   return impl_->symbols.find(vaddr.value());
+}
+
+void Module::Impl::make_llvm_symbols() const {
+  const obj::ELFObjectFileBase* elf = file.elf();
+  if (elf == nullptr) return;
+  auto add = [&](const obj::ELFSymbolRef& symbol) {
+    const std::uint8_t type = symbol.getELFType();
+    if (type != llvm::ELF::STT_FUNC && type != llvm::ELF::STT_GNU_IFUNC &&
+        type != llvm::ELF::STT_OBJECT) {
+      return;
+    }
+    // In a section: not undefined (imported), absolute (version names) or common.
+    auto section = symbol.getSection();
+    if (!section) {
+      llvm::consumeError(section.takeError());
+      return;
+    }
+    if (*section == elf->section_end()) return;
+    auto name = symbol.getName();
+    auto address = symbol.getAddress();
+    if (!name || !address || name->empty()) {
+      if (!name) llvm::consumeError(name.takeError());
+      if (!address) llvm::consumeError(address.takeError());
+      return;
+    }
+    llvm_symbols.push_back({*address, symbol.getSize(), name->str()});
+  };
+  for (const obj::ELFSymbolRef symbol : elf->symbols()) add(symbol);
+  if (llvm_symbols.empty()) {
+    for (const obj::ELFSymbolRef symbol : elf->getDynamicSymbolIterators()) add(symbol);
+  }
+  // By (address, size), in table order where both are equal; of several at one address the
+  // last stays: the largest, the one latest in the table among those.
+  std::stable_sort(llvm_symbols.begin(), llvm_symbols.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.address, a.size) < std::tie(b.address, b.size);
+  });
+  auto last_of_each = [](const LlvmSymbol& a, const LlvmSymbol& b) {
+    return a.address == b.address;
+  };
+  std::reverse(llvm_symbols.begin(), llvm_symbols.end());
+  llvm_symbols.erase(std::unique(llvm_symbols.begin(), llvm_symbols.end(), last_of_each),
+                     llvm_symbols.end());
+  std::reverse(llvm_symbols.begin(), llvm_symbols.end());
+}
+
+std::optional<std::string> Module::llvm_symbol_name(VirtAddr vaddr) const {
+  std::call_once(impl_->llvm_symbols_made, [this] { impl_->make_llvm_symbols(); });
+  const auto& symbols = impl_->llvm_symbols;
+  auto it = std::upper_bound(symbols.begin(), symbols.end(), vaddr.value(),
+                             [](std::uint64_t a, const auto& s) { return a < s.address; });
+  if (it == symbols.begin()) return std::nullopt;
+  --it;
+  if (it->size != 0 && vaddr.value() - it->address >= it->size) return std::nullopt;
+  return it->name;
 }
 
 std::optional<Module::SectionRange> Module::section(std::string_view name) const {

@@ -304,15 +304,46 @@ for f in broken_unit_die broken_child broken_across; do
     grep -q "warning: $FX/$f: debug info of $FX/$f.* the DIE at 0x[0-9a-f]* of the unit at 0x[0-9a-f]* has a value at 0x[0-9a-f]*, past the end of .debug_info" "$tmp/broken.err"
 done
 
-# --- dwz: names kept in the supplementary file (.gnu_debugaltlink, DWARF 5 .debug_sup) --------
-# Every byte of every function answers as in the same program before dwz (GNU addr2line names
-# an inlined frame after the function it is inlined into there; llvm-symbolizer-19 answers ??).
+# --- llvm-symbolizer-19's output for the same file (--output=llvm) -----------------------------
+# Address by address (blocks end with a blank line), except where llvm-symbolizer names no
+# function (??): we name those from the separate debug file's symbol table, which it does not
+# read. The function that is not inlined is named after the file's own symbol table there, as
+# llvm-symbolizer does (libc: getaddrinfo where DWARF says __GI_getaddrinfo, and of the
+# aliases ctanf/ctanf32 the one later in .dynsym; C++: ".isra.0.cold" clones).
 function_bytes() {  # FILE: every address of every sized function of FILE
   nm -S --defined-only "$1" | awk 'NF == 4 && $3 ~ /[tT]/ {print $1, $2}' |
     while read -r start size; do
       for ((o = 0; o < 16#$size; o++)); do printf '%x\n' $((16#$start + o)); done
     done
 }
+same_as_llvm() {  # FILE ADDRESSES: prints "differing/compared"
+  sed 's/^/0x/' "$2" > "$tmp/llvm.in"  # llvm-symbolizer reads numbers without 0x as decimal
+  llvm-symbolizer-19 -e "$1" < "$tmp/llvm.in" > "$tmp/llvm.out" 2> /dev/null
+  "$M" -e "$1" --output=llvm < "$tmp/llvm.in" > "$tmp/our.out" 2> /dev/null
+  awk -v RS= 'NR == FNR { ref[FNR] = $0; next }
+              ref[FNR] !~ /^\?\?\n/ { n++; if (ref[FNR] != $0) { d++; if (d <= 3) print "  " ref[FNR] " | " $0 > "/dev/stderr" } }
+              END { print d + 0 "/" n + 0 }' "$tmp/llvm.out" "$tmp/our.out"
+}
+for f in pie_gcc nopie_gcc dwarf4_gcc gz_gcc lld_clang dwarf5_clang cxx_gcc cxx_clang libfixture.so; do
+  function_bytes "$FX/$f" > "$tmp/llvm.addrs"
+  result=$(same_as_llvm "$FX/$f" "$tmp/llvm.addrs")
+  check "llvm style: $f answers as llvm-symbolizer-19 ($result differ)" \
+    test "${result%/*}" = 0 -a "${result#*/}" -ge 20
+done
+libc=$(ldd "$M" | awk '$1 ~ /^libc\.so/ {print $3}')
+if [ -n "$libc" ] && readelf -n "$libc" | grep -q "Build ID" &&
+   [ -d /usr/lib/debug/.build-id ]; then
+  read -r start size < <(readelf -SW "$libc" | awk '$2 == ".text" {print $4, $6}')
+  awk -v s=$((16#$start)) -v z=$((16#$size)) 'BEGIN { srand(7); for (i = 0; i < 3000; i++)
+    printf "%x\n", s + int(rand() * z) }' > "$tmp/llvm.addrs"
+  result=$(same_as_llvm "$libc" "$tmp/llvm.addrs")
+  check "llvm style: libc answers as llvm-symbolizer-19 ($result differ)" \
+    test "${result%/*}" = 0 -a "${result#*/}" -ge 2800
+fi
+
+# --- dwz: names kept in the supplementary file (.gnu_debugaltlink, DWARF 5 .debug_sup) --------
+# Every byte of every function answers as in the same program before dwz (GNU addr2line names
+# an inlined frame after the function it is inlined into there; llvm-symbolizer-19 answers ??).
 for f in dwz_gcc dwz_nopie_gcc dwz4_gcc dwz4_nopie_gcc dwz5_gcc dwz5_nopie_gcc; do
   function_bytes "$FX/$f.plain" > "$tmp/dwz.addrs"
   "$M" -e "$FX/$f" -a -f -i -C < "$tmp/dwz.addrs" > "$tmp/dwz.out" 2> "$tmp/dwz.err"
