@@ -56,8 +56,9 @@ void append_decimal(std::string& out, std::uint64_t value) {
 }
 
 // GNU addr2line (binutils 2.40, translate_addresses): a frame with a file prints "file:line"
-// and " (discriminator N)" on the innermost one; a known function without lines prints "??:?";
-// an address nothing covers prints "??:0".
+// and " (discriminator N)" with the innermost frame's discriminator, on every frame that has a
+// line (GNU reads it once, for the address, and prints it with each frame of the inline
+// chain); a known function without lines prints "??:?"; an address nothing covers "??:0".
 void print_gnu(std::string& out, const Symbolized& r, const PrintOptions& o) {
   if (o.addresses) {
     append_padded_hex(out, r.input, o.address_width);
@@ -69,6 +70,7 @@ void print_gnu(std::string& out, const Symbolized& r, const PrintOptions& o) {
     return;
   }
   const std::size_t n = o.inlines ? r.frames.size() : 1;
+  const std::uint32_t discriminator = r.frames[0].discriminator;
   for (std::size_t i = 0; i < n; ++i) {
     const Frame& f = r.frames[i];
     if (i > 0 && o.pretty) out += " (inlined by) ";
@@ -82,9 +84,9 @@ void print_gnu(std::string& out, const Symbolized& r, const PrintOptions& o) {
       out += "?";
     } else {
       append_decimal(out, f.line);
-      if (i == 0 && f.discriminator != 0) {
+      if (discriminator != 0) {
         out += " (discriminator ";
-        append_decimal(out, f.discriminator);
+        append_decimal(out, discriminator);
         out += ')';
       }
     }

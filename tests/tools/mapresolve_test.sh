@@ -316,6 +316,20 @@ function_bytes() {  # FILE: every address of every sized function of FILE
       for ((o = 0; o < 16#$size; o++)); do printf '%x\n' $((16#$start + o)); done
     done
 }
+# Discriminators: every byte of a program whose inlined functions' rows carry them, GNU's
+# output byte for byte (its innermost discriminator printed on every frame).
+function_bytes "$FX/discriminator_gcc" > "$tmp/disc.addrs"
+for flags in "-a -f -i" "-a -p -f -i" "-f"; do
+  # shellcheck disable=SC2086
+  addr2line -e "$FX/discriminator_gcc" $flags < "$tmp/disc.addrs" > "$tmp/gnu.out"
+  # shellcheck disable=SC2086
+  "$M" -e "$FX/discriminator_gcc" $flags < "$tmp/disc.addrs" > "$tmp/our.out"
+  check "discriminators, $flags: GNU's output" cmp -s "$tmp/gnu.out" "$tmp/our.out"
+done
+check "discriminators: some inline chains have them" \
+  test "$(grep -c '^ (inlined by) .*(discriminator' \
+          <(addr2line -e "$FX/discriminator_gcc" -a -p -f -i < "$tmp/disc.addrs"))" -gt 0
+
 same_as_llvm() {  # FILE ADDRESSES: prints "differing/compared"
   sed 's/^/0x/' "$2" > "$tmp/llvm.in"  # llvm-symbolizer reads numbers without 0x as decimal
   llvm-symbolizer-19 -e "$1" < "$tmp/llvm.in" > "$tmp/llvm.out" 2> /dev/null
