@@ -162,7 +162,7 @@ struct Module::Impl {
   std::optional<ElfFile> sup_file;
   std::unique_ptr<detail::SupplementaryDwarf> sup;
   mutable bool sup_problem_told = false;
-  // llvm_symbol_name's table, made at its first call: by address, one symbol per address.
+  // llvm_symbol's table, made at its first call: by address, one symbol per address.
   struct LlvmSymbol {
     std::uint64_t address;
     std::uint64_t size;
@@ -1404,7 +1404,7 @@ void Module::Impl::make_llvm_symbols() const {
   std::reverse(llvm_symbols.begin(), llvm_symbols.end());
 }
 
-std::optional<std::string> Module::llvm_symbol_name(VirtAddr vaddr) const {
+std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {
   std::call_once(impl_->llvm_symbols_made, [this] { impl_->make_llvm_symbols(); });
   const auto& symbols = impl_->llvm_symbols;
   auto it = std::upper_bound(symbols.begin(), symbols.end(), vaddr.value(),
@@ -1412,7 +1412,12 @@ std::optional<std::string> Module::llvm_symbol_name(VirtAddr vaddr) const {
   if (it == symbols.begin()) return std::nullopt;
   --it;
   if (it->size != 0 && vaddr.value() - it->address >= it->size) return std::nullopt;
-  return it->name;
+  SymbolHit hit;
+  hit.name = it->name;
+  hit.value = it->address;
+  hit.size = it->size;
+  hit.offset = vaddr.value() - it->address;
+  return hit;
 }
 
 std::optional<Module::SectionRange> Module::section(std::string_view name) const {

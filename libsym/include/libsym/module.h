@@ -132,14 +132,14 @@ class Module {
   // Must not run concurrently with other calls on this Module.
   void read_debug_info_ahead() const;
 
-  // The name llvm-symbolizer gives the (not inlined) function at vaddr in place of DWARF's: from
-  // this file's own symbol table (.symtab, else .dynsym; never a separate debug file's), the
-  // function or object symbol of a section starting last at or before vaddr, of several at one
-  // address the largest, then the one latest in the table; none when that symbol has a size and
-  // ends before vaddr.
-  // (GNU addr2line, and symbol_at, rank aliases otherwise: `__GI_getaddrinfo` where
-  // llvm-symbolizer says `getaddrinfo`.) Thread-safe.
-  [[nodiscard]] std::optional<std::string> llvm_symbol_name(VirtAddr vaddr) const;
+  // The symbol llvm-symbolizer names the (not inlined) function at vaddr after, in place of
+  // DWARF's name: from this file's own symbol table (.symtab, else .dynsym; never a separate
+  // debug file's), the function or object symbol of a section starting last at or before
+  // vaddr, of several at one address the largest, then the one latest in the table; none when
+  // that symbol has a size and ends before vaddr. Its name and value. (symbol_at ranks aliases
+  // otherwise, as GNU addr2line does: `__GI_getaddrinfo` where llvm-symbolizer says
+  // `getaddrinfo`; and an unsized symbol never reaches past its section.) Thread-safe.
+  [[nodiscard]] std::optional<SymbolHit> llvm_symbol(VirtAddr vaddr) const;
 
   // The address and size of the section called `name` (addr2line -j), if the file has one.
   struct SectionRange {
