@@ -166,6 +166,7 @@ struct Module::Impl {
   struct LlvmSymbol {
     std::uint64_t address;
     std::uint64_t size;
+    std::size_t index;  // in the table
     std::string name;
   };
   mutable std::vector<LlvmSymbol> llvm_symbols;
@@ -1384,7 +1385,7 @@ void Module::Impl::make_llvm_symbols() const {
       if (!address) llvm::consumeError(address.takeError());
       return;
     }
-    llvm_symbols.push_back({*address, symbol.getSize(), name->str()});
+    llvm_symbols.push_back({*address, symbol.getSize(), llvm_symbols.size(), name->str()});
   };
   for (const obj::ELFSymbolRef symbol : elf->symbols()) add(symbol);
   if (llvm_symbols.empty()) {
@@ -1392,8 +1393,8 @@ void Module::Impl::make_llvm_symbols() const {
   }
   // By (address, size), in table order where both are equal; of several at one address the
   // last stays: the largest, the one latest in the table among those.
-  std::stable_sort(llvm_symbols.begin(), llvm_symbols.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.address, a.size) < std::tie(b.address, b.size);
+  std::sort(llvm_symbols.begin(), llvm_symbols.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.address, a.size, a.index) < std::tie(b.address, b.size, b.index);
   });
   auto last_of_each = [](const LlvmSymbol& a, const LlvmSymbol& b) {
     return a.address == b.address;
