@@ -418,7 +418,8 @@ class Resolver {
   }
 
   // addr2line -j: offsets into one section, answered as its address plus the offset and
-  // printed as given; an offset past the section's end has no answer ("??"), as in GNU's.
+  // printed as given (--explain walks from that address); an offset past the section's end
+  // has no answer ("??"), as in GNU's.
   void resolve_in_section(std::span<const std::uint64_t> offsets, sym::Adjust adjust) {
     std::vector<sym::VirtAddr> addrs;
     std::vector<std::size_t> inside;
@@ -436,7 +437,7 @@ class Resolver {
     }
     for (std::size_t k = 0; k < inside.size(); ++k) {
       out[inside[k]] = std::move(found[k]);
-      out[inside[k]].input = offsets[inside[k]];
+      if (!args_.explain) out[inside[k]].input = offsets[inside[k]];
     }
     hand_over(std::move(out));
   }

@@ -72,6 +72,9 @@ done
 check "-j with a missing section: exit 1" test $? = 1
 check "-j with a missing section: said" grep -q "pie_gcc: cannot find section .no_such_section" "$tmp/err"
 "$M" --maps /dev/null -j .text 0 > /dev/null 2>&1; check "-j without -e: exit 2" test $? = 2
+text_at=$(readelf -SW "$FX/pie_gcc" | awk '$2 == ".text" {print $4}')
+check "-j with --explain walks from the section's address" \
+  grep -qx "Address $(printf '0x%x' $((16#$text_at + 0x20)))" <("$M" -e "$FX/pie_gcc" -j .text -x 20)
 check "-v is the version" grep -q "mapresolve (libsym)" <("$M" -v)
 check "options after addresses, as GNU addr2line takes them" \
   cmp -s <(addr2line 1140 -e "$FX/pie_gcc" -f 11d0 -i) <("$M" 1140 -e "$FX/pie_gcc" -f 11d0 -i)
