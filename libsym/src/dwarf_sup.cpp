@@ -22,17 +22,25 @@ namespace sym::detail {
 
 namespace dw = llvm::dwarf;
 
+namespace {
+
+std::string to_hex(llvm::StringRef bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char byte : bytes) {
+    out += kHex[byte >> 4];
+    out += kHex[byte & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<AltLink> parse_alt_link(llvm::StringRef section) {
   const std::size_t nul = section.find('\0');
   if (nul == llvm::StringRef::npos || nul == 0 || nul + 1 >= section.size()) return std::nullopt;
-  static constexpr char kHex[] = "0123456789abcdef";
-  AltLink link;
-  link.path = section.take_front(nul).str();
-  for (unsigned char byte : section.drop_front(nul + 1)) {
-    link.build_id += kHex[byte >> 4];
-    link.build_id += kHex[byte & 15];
-  }
-  return link;
+  return AltLink{section.take_front(nul).str(), to_hex(section.drop_front(nul + 1))};
 }
 
 std::optional<AltLink> parse_debug_sup(llvm::StringRef section, bool supplementary) {
@@ -49,14 +57,10 @@ std::optional<AltLink> parse_debug_sup(llvm::StringRef section, bool supplementa
     length |= std::uint64_t{byte & 0x7fU} << shift;
     if (byte < 0x80) break;
   }
-  if (at >= section.size() || length > section.size() - at - 1) return std::nullopt;
-  if (length == 0) return std::nullopt;
-  std::string bytes = supplementary ? std::string("-") : section.substr(3, nul - 3).str();
-  bytes += '\0';
-  bytes += section.substr(at + 1, length).str();
-  auto link = parse_alt_link(bytes);
-  if (link && supplementary) link->path.clear();
-  return link;
+  if (at >= section.size() || length == 0 || length > section.size() - at - 1) {
+    return std::nullopt;
+  }
+  return AltLink{section.substr(3, nul - 3).str(), to_hex(section.substr(at + 1, length))};
 }
 
 namespace {
