@@ -46,6 +46,17 @@ std::optional<std::uint64_t> parse_dec(std::string_view text) {
   return value;
 }
 
+std::string hex_digits(std::span<const std::uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (std::uint8_t b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
 std::string to_hex(std::uint64_t value) {
   char buf[2 + 16];
   buf[0] = '0';

@@ -2,6 +2,8 @@
 
 #include "die_bounds.h"
 
+#include <libsym/address.h>
+
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/BinaryFormat/Dwarf.h>
 #include <llvm/DebugInfo/DWARF/DWARFCompileUnit.h>
@@ -13,7 +15,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -24,23 +25,14 @@ namespace dw = llvm::dwarf;
 
 namespace {
 
-std::string to_hex(llvm::StringRef bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    out += kHex[byte >> 4];
-    out += kHex[byte & 15];
-  }
-  return out;
-}
+std::string hex_of(llvm::StringRef bytes) { return hex_digits(llvm::arrayRefFromStringRef(bytes)); }
 
 }  // namespace
 
 std::optional<AltLink> parse_alt_link(llvm::StringRef section) {
   const std::size_t nul = section.find('\0');
   if (nul == llvm::StringRef::npos || nul == 0 || nul + 1 >= section.size()) return std::nullopt;
-  return AltLink{section.take_front(nul).str(), to_hex(section.drop_front(nul + 1))};
+  return AltLink{section.take_front(nul).str(), hex_of(section.drop_front(nul + 1))};
 }
 
 std::optional<AltLink> parse_debug_sup(llvm::StringRef section, bool supplementary) {
@@ -60,7 +52,7 @@ std::optional<AltLink> parse_debug_sup(llvm::StringRef section, bool supplementa
   if (at >= section.size() || length == 0 || length > section.size() - at - 1) {
     return std::nullopt;
   }
-  return AltLink{section.substr(3, nul - 3).str(), to_hex(section.substr(at + 1, length))};
+  return AltLink{section.substr(3, nul - 3).str(), hex_of(section.substr(at + 1, length))};
 }
 
 namespace {
@@ -110,12 +102,12 @@ struct SupplementaryDwarf::Impl {
   llvm::DWARFDie die_at(std::uint64_t offset) {
     llvm::DWARFCompileUnit* unit = context().getCompileUnitForOffset(offset);
     if (unit == nullptr) {
-      fail("no unit of its .debug_info holds " + hex(offset) + ", where a DIE is referred to");
+      fail("no unit of its .debug_info holds " + to_hex(offset) + ", where a DIE is referred to");
       return {};
     }
     if (!checked(*unit)) return {};
     llvm::DWARFDie die = unit->getDIEForOffset(offset);
-    if (!die) fail("no DIE starts at " + hex(offset) + ", where one is referred to");
+    if (!die) fail("no DIE starts at " + to_hex(offset) + ", where one is referred to");
     return die;
   }
 
@@ -123,12 +115,6 @@ struct SupplementaryDwarf::Impl {
     if (!problem.empty()) return;
     problem = std::move(why);
     failed.store(true, std::memory_order_relaxed);
-  }
-
-  static std::string hex(std::uint64_t value) {
-    char text[24];
-    std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-    return text;
   }
 
   // The NUL-terminated string at `offset` of this file's .debug_str, null when there is none.

@@ -203,17 +203,6 @@ struct ElfFacts {
   std::uint16_t type = 0;
 };
 
-std::string to_hex_string(llvm::ArrayRef<std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
-
 // [offset, offset + size) lies within a file of file_size bytes (no sum that wraps).
 bool within(std::uint64_t file_size, std::uint64_t offset, std::uint64_t size) {
   return offset <= file_size && size <= file_size - offset;
@@ -244,7 +233,7 @@ llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
       for (const auto& note : elf.notes(ph, err)) {
         if (note.getType() == llvm::ELF::NT_GNU_BUILD_ID && note.getName() == "GNU") {
           // Note alignment is 4 or 8; the iterator also lets 0 and 1 through.
-          facts.build_id = to_hex_string(note.getDesc(std::max<std::uint64_t>(ph.p_align, 4)));
+          facts.build_id = hex_digits(note.getDesc(std::max<std::uint64_t>(ph.p_align, 4)));
           break;
         }
       }
@@ -270,7 +259,7 @@ llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
       for (const auto& note : elf.notes(sec, err)) {
         if (note.getType() == llvm::ELF::NT_GNU_BUILD_ID && note.getName() == "GNU") {
           facts.build_id =
-              to_hex_string(note.getDesc(std::max<std::uint64_t>(sec.sh_addralign, 4)));
+              hex_digits(note.getDesc(std::max<std::uint64_t>(sec.sh_addralign, 4)));
           break;
         }
       }
@@ -452,23 +441,29 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> fetch_debug_file(const ElfFac
   return std::nullopt;
 }
 
-// The contents of the section called `name`, if the object has one.
-std::optional<llvm::StringRef> section_named(const obj::ObjectFile& object, llvm::StringRef name) {
+// The section called `name`, if the object has one.
+std::optional<obj::SectionRef> find_section(const obj::ObjectFile& object, llvm::StringRef name) {
   for (const obj::SectionRef& section : object.sections()) {
     auto section_name = section.getName();
     if (!section_name) {
       llvm::consumeError(section_name.takeError());
       continue;
     }
-    if (*section_name != name) continue;
-    auto data = section.getContents();
-    if (!data) {
-      llvm::consumeError(data.takeError());
-      return std::nullopt;
-    }
-    return *data;
+    if (*section_name == name) return section;
   }
   return std::nullopt;
+}
+
+// The contents of the section called `name`, if the object has one.
+std::optional<llvm::StringRef> section_named(const obj::ObjectFile& object, llvm::StringRef name) {
+  const std::optional<obj::SectionRef> section = find_section(object, name);
+  if (!section) return std::nullopt;
+  auto data = section->getContents();
+  if (!data) {
+    llvm::consumeError(data.takeError());
+    return std::nullopt;
+  }
+  return *data;
 }
 
 // dwz's supplementary file as its link names it (dwarf_sup.h), with the build-id written there:
@@ -596,26 +591,23 @@ void open_supplementary(Module::Impl& impl, const ElfFile& source, const DebugSe
     section = section_named(*source.object, section_name);
     if (!section || detail::parse_debug_sup(*section, /*supplementary=*/true)) return;
   }
-  auto add_warning = [&](const std::string& text) {
-    impl.warning += (impl.warning.empty() ? "" : "; ") + text;
-  };
   const std::optional<detail::AltLink> link =
       gnu ? detail::parse_alt_link(*section) : detail::parse_debug_sup(*section, false);
   if (!link) {
-    add_warning(impl.origin.path + ": malformed " + section_name +
-                "; names dwz moved are missing");
+    impl.add_warning(impl.origin.path + ": malformed " + section_name +
+                     "; names dwz moved are missing");
     return;
   }
   std::string looked_at;
   auto found = find_supplementary(*link, impl.origin.path, search, looked_at);
   if (!found) {
-    add_warning("dwz supplementary file " + link->path + " (build-id " + link->build_id +
-                ") of " + impl.origin.path + " not found (looked at " + looked_at +
-                "): names kept there are missing");
+    impl.add_warning("dwz supplementary file " + link->path + " (build-id " + link->build_id +
+                     ") of " + impl.origin.path + " not found (looked at " + looked_at +
+                     "): names kept there are missing");
     return;
   }
   if (auto why = implausible_compression(*found->first.object)) {
-    add_warning("dwz supplementary file " + found->second + " not used: " + *why);
+    impl.add_warning("dwz supplementary file " + found->second + " not used: " + *why);
     return;
   }
   impl.origin.supplementary = found->second;
@@ -1391,18 +1383,15 @@ void Module::Impl::make_llvm_symbols() const {
   if (llvm_symbols.empty()) {
     for (const obj::ELFSymbolRef symbol : elf->getDynamicSymbolIterators()) add(symbol);
   }
-  // By (address, size), in table order where both are equal; of several at one address the
-  // last stays: the largest, the one latest in the table among those.
+  // Of several at one address the largest stays, of those the one latest in the table: by
+  // address, and at one address that one first.
   std::sort(llvm_symbols.begin(), llvm_symbols.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.address, a.size, a.index) < std::tie(b.address, b.size, b.index);
+    if (a.address != b.address) return a.address < b.address;
+    return std::tie(a.size, a.index) > std::tie(b.size, b.index);
   });
-  auto last_of_each = [](const LlvmSymbol& a, const LlvmSymbol& b) {
-    return a.address == b.address;
-  };
-  std::reverse(llvm_symbols.begin(), llvm_symbols.end());
-  llvm_symbols.erase(std::unique(llvm_symbols.begin(), llvm_symbols.end(), last_of_each),
+  auto same_address = [](const auto& a, const auto& b) { return a.address == b.address; };
+  llvm_symbols.erase(std::unique(llvm_symbols.begin(), llvm_symbols.end(), same_address),
                      llvm_symbols.end());
-  std::reverse(llvm_symbols.begin(), llvm_symbols.end());
 }
 
 std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {
@@ -1423,15 +1412,9 @@ std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {
 
 std::optional<Module::SectionRange> Module::section(std::string_view name) const {
   if (impl_->file.object == nullptr) return std::nullopt;
-  for (const obj::SectionRef& section : impl_->file.object->sections()) {
-    auto section_name = section.getName();
-    if (!section_name) {
-      llvm::consumeError(section_name.takeError());
-      continue;
-    }
-    if (section_name->str() == name) return SectionRange{section.getAddress(), section.getSize()};
-  }
-  return std::nullopt;
+  const auto section = find_section(*impl_->file.object, name);
+  if (!section) return std::nullopt;
+  return SectionRange{section->getAddress(), section->getSize()};
 }
 
 std::span<const std::uint8_t> Module::bytes_at(VirtAddr vaddr, std::size_t size) const {

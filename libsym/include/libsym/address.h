@@ -8,6 +8,7 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -41,5 +42,8 @@ std::optional<std::uint64_t> parse_dec(std::string_view text);
 
 // "0x" followed by lowercase hex digits, no padding.
 std::string to_hex(std::uint64_t value);
+
+// Two lowercase hex digits per byte, no prefix: how build-ids are written.
+std::string hex_digits(std::span<const std::uint8_t> bytes);
 
 }  // namespace sym
