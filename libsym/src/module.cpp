@@ -349,17 +349,13 @@ std::vector<std::string> debug_roots(const DebugSearch& search) {
 
 // A separate debug file is accepted only if it provably belongs to the module: same build-id, or
 // (without build-ids) the CRC recorded in .gnu_debuglink. `same_build_id`: only the build-id.
-std::optional<ElfFile> try_debug_file(const std::string& candidate, const ElfFacts& main,
-                                      const FileIdentity& main_identity, bool check_crc,
-                                      bool same_build_id = false) {
+// A candidate debug file that exists, opens as ELF with readable sections, and its facts.
+std::optional<std::pair<ElfFile, ElfFacts>> open_candidate(const std::string& candidate) {
   if (!exists(candidate)) return std::nullopt;
   auto file = open_elf(candidate);
   if (!file) {
     llvm::consumeError(file.takeError());
     return std::nullopt;
-  }
-  if (file->identity.dev == main_identity.dev && file->identity.inode == main_identity.inode) {
-    return std::nullopt;  // the debuglink named the file itself
   }
   if (file->object == nullptr) return std::nullopt;
   auto facts = read_facts(file->buffer->getBuffer());
@@ -367,17 +363,29 @@ std::optional<ElfFile> try_debug_file(const std::string& candidate, const ElfFac
     llvm::consumeError(facts.takeError());
     return std::nullopt;
   }
-  if (same_build_id && (main.build_id.empty() || main.build_id != facts->build_id)) {
+  return std::pair{std::move(*file), std::move(*facts)};
+}
+
+std::optional<ElfFile> try_debug_file(const std::string& candidate, const ElfFacts& main,
+                                      const FileIdentity& main_identity, bool check_crc,
+                                      bool same_build_id = false) {
+  auto opened = open_candidate(candidate);
+  if (!opened) return std::nullopt;
+  auto& [file, facts] = *opened;
+  if (file.identity.dev == main_identity.dev && file.identity.inode == main_identity.inode) {
+    return std::nullopt;  // the debuglink named the file itself
+  }
+  if (same_build_id && (main.build_id.empty() || main.build_id != facts.build_id)) {
     return std::nullopt;
   }
-  if (!main.build_id.empty() && !facts->build_id.empty()) {
-    if (main.build_id != facts->build_id) return std::nullopt;
+  if (!main.build_id.empty() && !facts.build_id.empty()) {
+    if (main.build_id != facts.build_id) return std::nullopt;
   } else if (check_crc) {
-    auto bytes = file->buffer->getBuffer();
+    auto bytes = file.buffer->getBuffer();
     std::uint32_t crc = llvm::crc32(llvm::arrayRefFromStringRef(bytes));
     if (crc != main.debuglink_crc) return std::nullopt;
   }
-  return std::move(*file);
+  return std::move(file);
 }
 
 std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
@@ -492,23 +500,14 @@ std::optional<std::pair<ElfFile, std::string>> find_supplementary(const detail::
     }
   }
   auto accept = [&](const std::string& candidate) -> std::optional<ElfFile> {
-    if (!exists(candidate)) return std::nullopt;
-    auto file = open_elf(candidate);
-    if (!file) {
-      llvm::consumeError(file.takeError());
-      return std::nullopt;
-    }
-    if (file->object == nullptr) return std::nullopt;
-    auto facts = read_facts(file->buffer->getBuffer());
-    if (!facts) {
-      llvm::consumeError(facts.takeError());
-      return std::nullopt;
-    }
-    if (link.build_id.empty() || facts->build_id == link.build_id) return std::move(*file);
+    auto opened = open_candidate(candidate);
+    if (!opened) return std::nullopt;
+    auto& [file, facts] = *opened;
+    if (link.build_id.empty() || facts.build_id == link.build_id) return std::move(file);
     // dwz -5 gives the supplementary file no build-id note, but the checksum in its .debug_sup.
-    auto own = section_named(*file->object, ".debug_sup");
+    auto own = section_named(*file.object, ".debug_sup");
     auto sup = own ? detail::parse_debug_sup(*own, /*supplementary=*/true) : std::nullopt;
-    if (sup && sup->build_id == link.build_id) return std::move(*file);
+    if (sup && sup->build_id == link.build_id) return std::move(file);
     return std::nullopt;
   };
   for (const auto& candidate : candidates) {
