@@ -51,9 +51,12 @@ stackfold=$bb/tools/stackfold
 
 helpers=$bb/bench-helpers
 mkdir -p "$helpers"
+# touchfiles -z inflates with what libsym's release build inflates with: libdeflate if installed.
+deflate=()
+if pkg-config --exists libdeflate; then deflate=(-DHAVE_LIBDEFLATE -ldeflate); fi
 for h in runone touchfiles; do
-  if [[ ! -x $helpers/$h || $bench/helpers/$h.c -nt $helpers/$h ]]; then
-    cc -O2 -Wall -Werror -o "$helpers/$h" "$bench/helpers/$h.c" -lz -lzstd
+  if [[ ! -x $helpers/$h || $bench/helpers/$h.c -nt $helpers/$h || $0 -nt $helpers/$h ]]; then
+    cc -O2 -Wall -Werror -o "$helpers/$h" "$bench/helpers/$h.c" -lz -lzstd "${deflate[@]}"
   fi
 done
 runone=$helpers/runone
