@@ -1,5 +1,5 @@
-// libFuzzer target: an ELF module from arbitrary bytes, then translation, symbol lookup and
-// DWARF frames for addresses derived from its own segments.
+// libFuzzer target: an ELF module from arbitrary bytes, then translation, symbol lookup, unwind
+// entries and DWARF frames for addresses derived from its own segments.
 #include <libsym/explain.h>
 #include <libsym/module.h>
 
@@ -25,6 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)m.symbol_at(*vaddr);
       (void)m.frames_at(*vaddr, options);
       (void)m.bytes_at(*vaddr, 16);
+      const auto unwound = m.unwind_range(*vaddr);
+      if (unwound && (vaddr->value() < unwound->begin || vaddr->value() >= unwound->end)) {
+        __builtin_trap();  // the unwind entry found must hold the address
+      }
       if (m.to_file_offset(*vaddr) != sym::FileOffset(seg.offset + delta) &&
           m.segments().size() == 1) {
         __builtin_trap();  // one segment: the two formulas are inverse

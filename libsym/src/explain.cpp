@@ -125,6 +125,13 @@ void explain(std::string& out, const Symbolized& r, const Module* module,
   } else if (r.vaddr) {
     out += "  " + std::to_string(step++) + ". No symbol covers " + hex(r.vaddr->value()) +
            " (symbol sizes are respected: no neighbour's name is borrowed).\n";
+    if (r.function_start) {
+      out += "     The unwind table (.eh_frame) has a function starting at " +
+             hex(r.function_start->value()) + ": " + hex(r.vaddr->value()) + " - " +
+             hex(r.function_start->value()) + " = +" +
+             hex(r.vaddr->value() - r.function_start->value()) +
+             " (stackfold names the frame after that start).\n";
+    }
   }
   if (module != nullptr) {
     const DebugInfoOrigin& origin = module->debug_origin();

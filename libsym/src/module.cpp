@@ -5,6 +5,7 @@
 #include "dwarf_frames.h"
 #include "dwarf_sup.h"
 #include "symbol_table.h"
+#include "unwind_table.h"
 
 #include <llvm/ADT/SmallString.h>
 #include <llvm/ADT/StringMap.h>
@@ -176,6 +177,9 @@ struct Module::Impl {
   mutable std::vector<LlvmSymbol> llvm_symbols;
   mutable std::once_flag llvm_symbols_made;
   void make_llvm_symbols() const;
+  // The file's .eh_frame (and .eh_frame_hdr), read at the first unwind_range.
+  mutable std::unique_ptr<detail::UnwindTable> unwind;
+  mutable std::once_flag unwind_made;
   // Adds the supplementary file's first problem to the warning (once; on the calling thread).
   void note_sup_problem() const {
     if (sup != nullptr && !sup_problem_told && sup->failed()) {
@@ -1424,6 +1428,27 @@ std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {
   hit.size = it->size;
   hit.offset = vaddr.value() - it->address;
   return hit;
+}
+
+std::optional<Module::CodeRange> Module::unwind_range(VirtAddr vaddr) const {
+  std::call_once(impl_->unwind_made, [this] {
+    auto loaded = [this](llvm::StringRef name) -> detail::LoadedBytes {
+      if (impl_->file.object == nullptr) return {};
+      const auto section = find_section(*impl_->file.object, name);
+      if (!section || section->isBSS() || section->isVirtual()) return {};
+      auto data = section->getContents();
+      if (!data) {
+        llvm::consumeError(data.takeError());
+        return {};
+      }
+      return {llvm::arrayRefFromStringRef(*data), section->getAddress()};
+    };
+    impl_->unwind = std::make_unique<detail::UnwindTable>(
+        loaded(".eh_frame"), loaded(".eh_frame_hdr"), impl_->is_64);
+  });
+  const auto range = impl_->unwind->find(vaddr.value());
+  if (!range) return std::nullopt;
+  return CodeRange{range->begin, range->end};
 }
 
 std::optional<Module::SectionRange> Module::section(std::string_view name) const {

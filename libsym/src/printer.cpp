@@ -181,6 +181,9 @@ void print_json(std::string& out, const Symbolized& r, const PrintOptions& o) {
   } else {
     out += "null";
   }
+  hex_field("function_start", r.function_start ? std::optional<std::uint64_t>(
+                                                     r.function_start->value())
+                                               : std::nullopt);
   out += ",\"frames\":[";
   for (std::size_t i = 0; i < r.frames.size(); ++i) {
     const Frame& f = r.frames[i];
@@ -247,7 +250,13 @@ std::string unknown_frame_name(const Symbolized& r) {
   std::string_view module = r.module;
   if (module.empty() && r.mapping != nullptr) module = r.mapping->path;
   if (module.empty() || !r.file_offset) return "[unknown]";
-  return "[" + std::string(base_name(module)) + "+" + to_hex(r.file_offset->value()) + "]";
+  std::uint64_t offset = r.file_offset->value();
+  // The function's first byte, in the same segment as the address (a function never spans two).
+  if (r.function_start && r.vaddr && *r.function_start <= *r.vaddr &&
+      r.vaddr->value() - r.function_start->value() <= offset) {
+    offset -= r.vaddr->value() - r.function_start->value();
+  }
+  return "[" + std::string(base_name(module)) + "+" + to_hex(offset) + "]";
 }
 
 void print(std::string& out, const Symbolized& result, OutputStyle style,

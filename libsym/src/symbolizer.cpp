@@ -143,7 +143,12 @@ void Symbolizer::resolve_all(const Module& module, std::vector<Symbolized>& out,
     s.symbol = std::move(found[k].symbol);
     s.frames = std::move(found[k].frames);
     s.reason = s.frames.empty() ? Reason::kNoSymbol : Reason::kNone;
-    if (s.frames.empty()) s.detail = module.warning();
+    if (s.frames.empty()) {
+      s.detail = module.warning();
+      if (auto function = module.unwind_range(*s.vaddr)) {
+        s.function_start = VirtAddr(function->begin);
+      }
+    }
   }
 }
 

@@ -286,6 +286,49 @@ case_inline() {
   finish
 }
 
+# file_offset_of FILE VADDR: the file offset of an ELF virtual address (its PT_LOAD), in hex.
+file_offset_of() {
+  local va=$(($2)) off vaddr filesz
+  while read -r off vaddr filesz; do
+    if ((va >= vaddr && va < vaddr + filesz)); then
+      printf '0x%x\n' $((va - vaddr + off))
+      return
+    fi
+  done < <(readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $3, $5 }')
+}
+
+case_stripped() {
+  need_jemalloc
+  $CC -O2 -g -o stripped.full "$SRC/src/stripped.c" || { not_ok "compile stripped.c"; finish; }
+  strip --strip-all -o stripped stripped.full
+  local dump full
+  dump=$(profile "$WORK/st" "lg_prof_sample:0" ./stripped) || { not_ok "stripped dump"; finish; }
+  sf out err "$dump"
+  check_eq "exit status 0" "$RC" 0
+  local grow main
+  grow=$(file_offset_of stripped.full "0x$(nm stripped.full | awk '$3 == "grow" { print $1 }')")
+  main=$(file_offset_of stripped.full "0x$(nm stripped.full | awk '$3 == "main" { print $1 }')")
+  check "grow and main have file offsets (nm on the unstripped copy)" test -n "$grow" -a -n "$main"
+  # Three call sites in grow, two calls from main: one stack, named after the functions' starts.
+  check_eq "one stack through grow, every call site folded into its function's first byte" \
+    "$(grep -c -F ";[stripped+$main];[stripped+$grow] " out)" 1
+  check_eq "... holding every byte (20 KiB + 8 KiB)" \
+    "$(grep -F "[stripped+$grow] " out | awk '{ s += $NF } END { print s }')" 28672
+  # Every frame in the program (_start too) is labelled by the first byte of a function.
+  local starts labels
+  starts=$(nm stripped.full | awk '$2 ~ /^[Tt]$/ { print $1 }' | while read -r a; do
+    file_offset_of stripped.full "0x$a"; done | sort -u)
+  labels=$(grep -o '\[stripped+0x[0-9a-f]*\]' out | sed 's/.*+//; s/]//' | sort -u)
+  check_eq "every label of the program is a function's start (nm on the unstripped copy)" \
+    "$(comm -23 <(echo "$labels") <(echo "$starts"))" ""
+  # The same run unstripped names the functions: the stacks are the same, label for label.
+  cp stripped.full stripped.named
+  full=$(profile "$WORK/sn" "lg_prof_sample:0" ./stripped.named) || { not_ok "unstripped dump"; finish; }
+  sf named err "$full"
+  check_eq "unstripped: main;grow with the same bytes" "$(value_of named ';main;grow [0-9]+$')" 28672
+  finish
+}
+
 case_shlib() {
   need_jemalloc
   $CC -O2 -g -fPIC -shared -o libsfshared.so "$SRC/src/shared_lib.c" || { not_ok "compile shared_lib.c"; finish; }
@@ -1299,6 +1342,7 @@ case "$CASE" in
   static) case_static ;;
   threads) case_threads ;;
   inline) case_inline ;;
+  stripped) case_stripped ;;
   shlib) case_shlib ;;
   cxx_new) case_cxx_new ;;
   sampled) case_sampled ;;

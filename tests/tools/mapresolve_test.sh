@@ -280,6 +280,22 @@ for f in deregister_tm_clones register_tm_clones __do_global_dtors_aux frame_dum
     test "$("$M" -e "$tmp/stripdebug/prog" -f "$a" | tr '\n' ' ')" = "$f crtstuff.c:? "
 done
 
+# --- a stripped file: nothing names main, but .eh_frame says where it starts (json, --explain) --
+main_va=$(printf '0x%x' "0x$(nm "$FX/pie_gcc" | awk '$3 == "main" { print $1 }')")
+inside=$(printf '0x%x' $((main_va + 4)))
+"$M" -e "$FX/stripped_gcc" --output=json "$inside" > "$tmp/strip.json"
+check "stripped: json has no symbol, and main's first byte as function_start" \
+  grep -q "\"symbol\":null,\"function_start\":\"$main_va\",\"frames\":\[\]" "$tmp/strip.json"
+"$M" -e "$FX/pie_gcc" --output=json "$inside" > "$tmp/named.json"
+check "unstripped: no function_start where a symbol names the function" \
+  grep -q '"function_start":null' "$tmp/named.json"
+"$M" -e "$FX/stripped_gcc" --explain "$inside" > "$tmp/strip.explain"
+check "stripped: --explain gives the unwind table's start and the offset into it" \
+  grep -q "unwind table (.eh_frame) has a function starting at $main_va: $inside - $main_va = +0x4" \
+  "$tmp/strip.explain"
+check "stripped: the GNU style still says ??" \
+  test "$("$M" -e "$FX/stripped_gcc" -f "$inside" | head -1)" = "??"
+
 # --- usage and input errors ------------------------------------------------------------------
 "$M" 0x1234 > /dev/null 2>&1; check "no source: exit 2" test $? = 2
 "$M" --bogus -e "$FX/pie_gcc" > /dev/null 2>&1; check "unknown option: exit 2" test $? = 2

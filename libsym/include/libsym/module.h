@@ -141,6 +141,17 @@ class Module {
   // `getaddrinfo`; and an unsized symbol never reaches past its section.) Thread-safe.
   [[nodiscard]] std::optional<SymbolHit> llvm_symbol(VirtAddr vaddr) const;
 
+  // The function holding vaddr as the file's unwind table bounds it: [begin, end) of the
+  // .eh_frame entry (FDE) covering vaddr, found through .eh_frame_hdr's sorted index (or, without
+  // one, every FDE read at the first call). Known in stripped files, where no symbol names a
+  // static function; a function's .cold part has an entry of its own. None outside every entry,
+  // and in files without .eh_frame. Thread-safe.
+  struct CodeRange {
+    std::uint64_t begin = 0;
+    std::uint64_t end = 0;
+  };
+  [[nodiscard]] std::optional<CodeRange> unwind_range(VirtAddr vaddr) const;
+
   // The address and size of the section called `name` (addr2line -j), if the file has one.
   struct SectionRange {
     std::uint64_t address = 0;

@@ -31,7 +31,9 @@ void print(std::string& out, const Symbolized& result, OutputStyle style,
            const PrintOptions& options);
 
 // "[libfoo.so+0x1a2b]" when the module is known, "[unknown]" otherwise: the name of a frame that
-// could not be symbolized, for folded stacks and tables.
+// could not be symbolized, for folded stacks and tables. 0x1a2b is the file offset of the
+// function's first byte when its start is known (Symbolized::function_start: every call site in
+// one unnamed function gets one name), else of the address looked up.
 std::string unknown_frame_name(const Symbolized& result);
 
 // JSON string literal (with quotes), escaping control characters and invalid UTF-8 bytes.

@@ -27,6 +27,9 @@ struct Symbolized {
   std::optional<VirtAddr> vaddr;  // of `lookup`
   std::optional<SymbolHit> symbol;
   std::vector<Frame> frames;  // innermost first
+  // When no frame names it: where the function holding `lookup` begins by the module's unwind
+  // table (Module::unwind_range), so that a stripped file's static function is still one.
+  std::optional<VirtAddr> function_start;
   Reason reason = Reason::kNone;
   std::string detail;  // extra words for the reason (an error message), may be empty
 };
