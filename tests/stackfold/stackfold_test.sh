@@ -329,6 +329,47 @@ case_stripped() {
   finish
 }
 
+# A real gperftools heap profile (HEAPPROFILE under Debian's libtcmalloc): its frames are
+# return addresses with tcmalloc's own already left out; jeprof reads the format too.
+case_gperftools() {
+  local tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4
+  [[ -f $tcmalloc ]] || skip "no $tcmalloc (libgoogle-perftools4)"
+  command -v jeprof >/dev/null || skip "no jeprof"
+  $CC -O2 -g -o seed "$SRC/src/seed.c" || { not_ok "compile seed.c"; finish; }
+  rm -f gp.*.heap
+  HEAPPROFILE=$WORK/gp LD_PRELOAD=$tcmalloc ./seed >/dev/null 2>gp.stderr ||
+    { not_ok "seed under tcmalloc"; finish; }
+  local dumps=(gp.*.heap)
+  [[ -f ${dumps[0]} ]] || { not_ok "tcmalloc wrote a heap profile"; finish; }
+  local dump=${dumps[-1]}
+  check "it is gperftools' text format" grep -q '^heap profile: .* @ heapprofile' "$dump"
+  sf ours err "$dump"
+  check_eq "exit status 0" "$RC" 0
+  check_eq "no warning" "$(cat err)" ""
+  jeprof --collapsed ./seed "$dump" 2>/dev/null </dev/null | sed -E 's/<[0-9a-f]+>//g' >theirs
+  check_eq "jeprof agrees on the leak_test stack and value" \
+    "$(grep ';leak_test ' theirs)" "$(grep ';leak_test ' ours)"
+  check_eq "leak_test holds 4096 x 1024 bytes" "$(value_of ours ';main;leak_test [0-9]+$')" 4194304
+  check_eq "the total is the profile's in-use bytes" "$(total_of ours)" \
+    "$(awk 'NR == 1 { print $4 }' "$dump")"
+  # Freed memory: in use and allocated over the run differ (the two halves of each line).
+  $CC -O2 -g -o accum "$SRC/src/accum.c" || { not_ok "compile accum.c"; finish; }
+  rm -f ga.*.heap
+  HEAPPROFILE=$WORK/ga LD_PRELOAD=$tcmalloc ./accum >/dev/null 2>&1 ||
+    { not_ok "accum under tcmalloc"; finish; }
+  dumps=(ga.*.heap)
+  dump=${dumps[-1]}
+  sf inuse err "$dump"
+  sf alloc err --alloc-space "$dump"
+  check_eq "accum: hold keeps 10 x 8 KiB in use" "$(value_of inuse ';main;hold [0-9]+$')" 81920
+  check_eq "accum: churn has nothing in use" "$(count_of inuse ';main;churn [0-9]+$')" 0
+  check_eq "accum: --alloc-space: churn allocated 500 x 8 KiB" \
+    "$(value_of alloc ';main;churn [0-9]+$')" 4096000
+  check_eq "accum: --alloc-space: the total is the profile's allocated bytes" "$(total_of alloc)" \
+    "$(awk 'NR == 1 { gsub(/\]/, "", $7); print $7 }' "$dump")"
+  finish
+}
+
 case_shlib() {
   need_jemalloc
   $CC -O2 -g -fPIC -shared -o libsfshared.so "$SRC/src/shared_lib.c" || { not_ok "compile shared_lib.c"; finish; }
@@ -1343,6 +1384,7 @@ case "$CASE" in
   threads) case_threads ;;
   inline) case_inline ;;
   stripped) case_stripped ;;
+  gperftools) case_gperftools ;;
   shlib) case_shlib ;;
   cxx_new) case_cxx_new ;;
   sampled) case_sampled ;;
