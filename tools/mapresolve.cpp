@@ -387,33 +387,10 @@ class Resolver {
     }
   }
 
-  // To the writer; in the llvm style, the function that is not inlined first gets the name
-  // llvm-symbolizer takes from the file's own symbol table (Module::llvm_symbol), when that
-  // symbol is one of the aliases of the symbol holding the address (it starts where that one
-  // does): llvm-symbolizer's choice among names of one function, never its unsized symbols
-  // reaching past their section (`_init` for a .plt entry) or sized ones into padding.
+  // To the writer; in the llvm style, the function that is not inlined named as
+  // llvm-symbolizer names it first.
   void hand_over(std::vector<sym::Symbolized> answers) {
-    if (style_ == sym::OutputStyle::kLlvm) {
-      const sym::Module* module = nullptr;
-      const std::string* path = nullptr;  // of `module`
-      for (sym::Symbolized& r : answers) {
-        if (r.frames.empty() || r.frames.back().inlined || !r.vaddr || !r.symbol ||
-            r.module.empty()) {
-          continue;
-        }
-        if (path == nullptr || *path != r.module) {
-          module = symbolizer_.module_for(r.module, r.mapping, nullptr, nullptr);
-          path = &r.module;
-        }
-        if (module == nullptr) continue;
-        auto llvm = module->llvm_symbol(*r.vaddr);
-        if (llvm && llvm->value == r.symbol->value) {
-          sym::Frame& f = r.frames.back();
-          f.function = print_.demangle ? sym::demangle(llvm->name) : llvm->name;
-          f.raw_name = std::move(llvm->name);
-        }
-      }
-    }
+    if (style_ == sym::OutputStyle::kLlvm) symbolizer_.use_llvm_names(answers, print_.demangle);
     writer_.write(std::move(answers));
   }
 

@@ -132,6 +132,27 @@ const Module* Symbolizer::module_for(const std::string& path, const Mapping* map
   return checked.module;
 }
 
+void Symbolizer::use_llvm_names(std::span<Symbolized> answers, bool demangle) {
+  const Module* module = nullptr;
+  const std::string* path = nullptr;  // of `module`
+  for (Symbolized& r : answers) {
+    if (r.frames.empty() || r.frames.back().inlined || !r.vaddr || !r.symbol || r.module.empty()) {
+      continue;
+    }
+    if (path == nullptr || *path != r.module) {
+      module = module_for(r.module, r.mapping, nullptr, nullptr);
+      path = &r.module;
+    }
+    if (module == nullptr) continue;
+    auto llvm = module->llvm_symbol(*r.vaddr);
+    if (llvm && llvm->value == r.symbol->value) {
+      Frame& f = r.frames.back();
+      f.function = demangle ? sym::demangle(llvm->name) : llvm->name;
+      f.raw_name = std::move(llvm->name);
+    }
+  }
+}
+
 void Symbolizer::resolve_all(const Module& module, std::vector<Symbolized>& out,
                              std::span<const std::size_t> which) {
   std::vector<VirtAddr> vaddrs;

@@ -12,7 +12,7 @@ namespace sym {
 enum class OutputStyle {
   kDefault,  // readable: module, offsets, symbol+offset, then one line per frame
   kGnu,      // byte-for-byte GNU addr2line for the same flags
-  kLlvm,     // llvm-symbolizer's default style
+  kLlvm,     // llvm-symbolizer's default style (its names: Symbolizer::use_llvm_names first)
   kJson,     // one JSON object per address, one per line
 };
 

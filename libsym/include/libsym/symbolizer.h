@@ -76,6 +76,14 @@ class Symbolizer {
   std::vector<Symbolized> symbolize_elf(const std::string& path,
                                         std::span<const VirtAddr> addresses, Adjust adjust);
 
+  // For answers to be printed in OutputStyle::kLlvm: names the function that is not inlined
+  // (each answer's last frame) as llvm-symbolizer does, after the file's own symbol table
+  // (Module::llvm_symbol), where that symbol is an alias of the one holding the address (it
+  // starts where that one does): `getaddrinfo` where DWARF and symbol_at say
+  // `__GI_getaddrinfo`; never an unsized symbol reaching past its section (`_init` for a .plt
+  // entry) or a sized one into padding. `demangle`: Frame::function demangled, as printed.
+  void use_llvm_names(std::span<Symbolized> answers, bool demangle);
+
   // Registers a module built elsewhere (e.g. Module::from_buffer) under a path: mappings of that
   // path use it instead of the file system, without the inode check.
   void add_module(const std::string& path, std::unique_ptr<Module> module);
