@@ -1443,8 +1443,9 @@ std::optional<Module::CodeRange> Module::unwind_range(VirtAddr vaddr) const {
       }
       return {llvm::arrayRefFromStringRef(*data), section->getAddress()};
     };
+    const bool little = impl_->file.object == nullptr || impl_->file.object->isLittleEndian();
     impl_->unwind = std::make_unique<detail::UnwindTable>(
-        loaded(".eh_frame"), loaded(".eh_frame_hdr"), impl_->is_64);
+        loaded(".eh_frame"), loaded(".eh_frame_hdr"), detail::ElfFormat{impl_->is_64, little});
   });
   const auto range = impl_->unwind->find(vaddr.value());
   if (!range) return std::nullopt;

@@ -18,10 +18,12 @@ constexpr std::uint8_t kApplicationMask = 0x70;
 constexpr std::uint8_t kPcRel = 0x10, kDataRel = 0x30;
 constexpr std::uint8_t kIndirect = 0x80;
 
-// Little-endian reads within one span; any read past its end clears ok() and yields 0.
+// Reads within one span, in the file's byte order; any read past its end clears ok() and
+// yields 0.
 class Cursor {
  public:
-  Cursor(std::span<const std::uint8_t> bytes, std::uint64_t pos) : bytes_(bytes), pos_(pos) {
+  Cursor(std::span<const std::uint8_t> bytes, std::uint64_t pos, bool little_endian)
+      : bytes_(bytes), pos_(pos), little_(little_endian) {
     if (pos > bytes.size()) ok_ = false;
   }
   [[nodiscard]] bool ok() const { return ok_; }
@@ -34,7 +36,8 @@ class Cursor {
     }
     std::uint64_t value = 0;
     for (unsigned i = 0; i < size; ++i) {
-      value |= static_cast<std::uint64_t>(bytes_[pos_ + i]) << (8 * i);
+      const unsigned byte = little_ ? i : size - 1 - i;
+      value |= static_cast<std::uint64_t>(bytes_[pos_ + byte]) << (8 * i);
     }
     pos_ += size;
     return value;
@@ -83,6 +86,7 @@ class Cursor {
  private:
   std::span<const std::uint8_t> bytes_;
   std::uint64_t pos_;
+  bool little_;
   bool ok_ = true;
 };
 
@@ -92,7 +96,8 @@ class Cursor {
 // a code address we can know here.
 std::optional<std::uint64_t> read_pointer(Cursor& in, std::uint8_t encoding, std::uint64_t field,
                                           std::optional<std::uint64_t> data_base,
-                                          bool is_64bit) {
+                                          const ElfFormat& format) {
+  const bool is_64bit = format.is_64bit;
   std::uint64_t value = 0;
   switch (encoding & kFormatMask) {
     case kAbsPtr: value = in.fixed(is_64bit ? 8 : 4); break;
@@ -130,8 +135,9 @@ struct Record {
   bool terminator = false;    // a zero length: the end of the table
 };
 
-std::optional<Record> record_at(std::span<const std::uint8_t> bytes, std::uint64_t offset) {
-  Cursor in(bytes, offset);
+std::optional<Record> record_at(std::span<const std::uint8_t> bytes, std::uint64_t offset,
+                               const ElfFormat& format) {
+  Cursor in(bytes, offset, format.little_endian);
   Record r;
   r.offset = offset;
   std::uint64_t length = in.fixed(4);
@@ -157,15 +163,15 @@ std::optional<Record> record_at(std::span<const std::uint8_t> bytes, std::uint64
 // The FDE pointer encoding a CIE gives its FDEs (absptr when it says none); none when the CIE
 // cannot be read.
 std::optional<std::uint8_t> fde_encoding(std::span<const std::uint8_t> bytes, const Record& cie,
-                                         bool is_64bit) {
+                                         const ElfFormat& format) {
   if (cie.terminator || cie.id != 0) return std::nullopt;
   const auto record = bytes.first(cie.end);
-  Cursor in(record, cie.body);
+  Cursor in(record, cie.body, format.little_endian);
   const auto version = static_cast<std::uint8_t>(in.fixed(1));
   if (version != 1 && version != 3 && version != 4) return std::nullopt;
   const std::string_view augmentation = in.cstring();
   if (version == 4) in.fixed(2);  // address_size, segment_selector_size
-  if (augmentation.starts_with("eh")) in.fixed(is_64bit ? 8 : 4);  // GCC 2's eh_ptr
+  if (augmentation.starts_with("eh")) in.fixed(format.is_64bit ? 8 : 4);  // GCC 2's eh_ptr
   in.uleb();                                        // code alignment
   in.sleb();                                        // data alignment
   if (version == 1) in.fixed(1); else in.uleb();    // return address register
@@ -189,7 +195,7 @@ std::optional<std::uint8_t> fde_encoding(std::span<const std::uint8_t> bytes, co
         const auto personality = static_cast<std::uint8_t>(in.fixed(1));
         // Only its size matters (an indirect or datarel pointer has one too).
         if (personality != kOmit &&
-            !read_pointer(in, personality & kFormatMask, 0, std::nullopt, is_64bit)) {
+            !read_pointer(in, personality & kFormatMask, 0, std::nullopt, format)) {
           return known && in.ok() ? std::optional(encoding) : std::nullopt;
         }
         break;
@@ -209,39 +215,40 @@ std::optional<std::uint8_t> fde_encoding(std::span<const std::uint8_t> bytes, co
 
 // The range of the FDE `fde`, with its CIE's pointer encoding.
 std::optional<CodeRange> fde_range(const LoadedBytes& eh_frame, const Record& fde,
-                                   std::uint8_t encoding, bool is_64bit) {
+                                   std::uint8_t encoding, const ElfFormat& format) {
   if (encoding == kOmit) return std::nullopt;
-  Cursor in(eh_frame.bytes.first(fde.end), fde.body);
+  Cursor in(eh_frame.bytes.first(fde.end), fde.body, format.little_endian);
   const std::uint64_t field = eh_frame.address + fde.body;
-  const auto begin = read_pointer(in, encoding, field, std::nullopt, is_64bit);
-  const auto length = read_pointer(in, encoding & kFormatMask, 0, std::nullopt, is_64bit);
+  const auto begin = read_pointer(in, encoding, field, std::nullopt, format);
+  const auto length = read_pointer(in, encoding & kFormatMask, 0, std::nullopt, format);
   if (!begin || !length || *length == 0 || *begin + *length < *begin) return std::nullopt;
   return CodeRange{*begin, *begin + *length};
 }
 
 // The CIE an FDE refers to: `id` bytes before its id field.
-std::optional<Record> cie_of(std::span<const std::uint8_t> bytes, const Record& fde) {
+std::optional<Record> cie_of(std::span<const std::uint8_t> bytes, const Record& fde,
+                            const ElfFormat& format) {
   if (fde.id == 0 || fde.id > fde.id_pos) return std::nullopt;
-  auto cie = record_at(bytes, fde.id_pos - fde.id);
+  auto cie = record_at(bytes, fde.id_pos - fde.id, format);
   if (!cie || cie->terminator || cie->id != 0) return std::nullopt;
   return cie;
 }
 
 }  // namespace
 
-UnwindTable::UnwindTable(LoadedBytes eh_frame, LoadedBytes eh_frame_hdr, bool is_64bit)
-    : eh_frame_(eh_frame), hdr_(eh_frame_hdr), is_64bit_(is_64bit) {
+UnwindTable::UnwindTable(LoadedBytes eh_frame, LoadedBytes eh_frame_hdr, ElfFormat format)
+    : eh_frame_(eh_frame), hdr_(eh_frame_hdr), format_(format) {
   // version 1, then the encodings of eh_frame_ptr, fde_count and the table.
-  Cursor in(hdr_.bytes, 0);
+  Cursor in(hdr_.bytes, 0, format_.little_endian);
   const auto version = in.fixed(1);
   const auto ptr_encoding = static_cast<std::uint8_t>(in.fixed(1));
   const auto count_encoding = static_cast<std::uint8_t>(in.fixed(1));
   const auto table_encoding = static_cast<std::uint8_t>(in.fixed(1));
   if (!in.ok() || version != 1 || ptr_encoding == kOmit || count_encoding == kOmit) return;
   const auto eh_frame_ptr =
-      read_pointer(in, ptr_encoding, hdr_.address + in.pos(), hdr_.address, is_64bit_);
+      read_pointer(in, ptr_encoding, hdr_.address + in.pos(), hdr_.address, format_);
   const auto count = read_pointer(in, count_encoding, hdr_.address + in.pos(), hdr_.address,
-                                  is_64bit_);
+                                  format_);
   // What GNU ld, gold, lld and mold write: datarel sdata4 pairs, for this very .eh_frame.
   constexpr std::uint8_t kDataRelSdata4 = kDataRel | kSdata4;
   if (!eh_frame_ptr || !count || table_encoding != kDataRelSdata4 ||
@@ -254,19 +261,19 @@ UnwindTable::UnwindTable(LoadedBytes eh_frame, LoadedBytes eh_frame_hdr, bool is
 }
 
 std::optional<CodeRange> UnwindTable::fde_at(std::uint64_t offset) const {
-  const auto fde = record_at(eh_frame_.bytes, offset);
+  const auto fde = record_at(eh_frame_.bytes, offset, format_);
   if (!fde || fde->terminator || fde->id == 0) return std::nullopt;
-  const auto cie = cie_of(eh_frame_.bytes, *fde);
+  const auto cie = cie_of(eh_frame_.bytes, *fde, format_);
   if (!cie) return std::nullopt;
-  const auto encoding = fde_encoding(eh_frame_.bytes, *cie, is_64bit_);
+  const auto encoding = fde_encoding(eh_frame_.bytes, *cie, format_);
   if (!encoding) return std::nullopt;
-  return fde_range(eh_frame_, *fde, *encoding, is_64bit_);
+  return fde_range(eh_frame_, *fde, *encoding, format_);
 }
 
 std::optional<CodeRange> UnwindTable::find_indexed(std::uint64_t vaddr) const {
   const std::size_t count = index_.size() / 8;
   auto entry = [&](std::size_t i, unsigned field) {
-    Cursor in(index_, i * 8 + field * 4);
+    Cursor in(index_, i * 8 + field * 4, format_.little_endian);
     return hdr_.address + static_cast<std::uint64_t>(in.signed_fixed(4));
   };
   // The last entry starting at or before vaddr.
@@ -296,16 +303,16 @@ const std::vector<CodeRange>& UnwindTable::all() const {
     const auto bytes = eh_frame_.bytes;
     std::unordered_map<std::uint64_t, std::optional<std::uint8_t>> encodings;  // by CIE offset
     for (std::uint64_t offset = 0; offset < bytes.size();) {
-      const auto record = record_at(bytes, offset);
+      const auto record = record_at(bytes, offset, format_);
       if (!record || record->terminator) break;
       offset = record->end;
       if (record->id == 0) continue;  // a CIE, read when an FDE names it
-      const auto cie = cie_of(bytes, *record);
+      const auto cie = cie_of(bytes, *record, format_);
       if (!cie) continue;
       auto [it, fresh] = encodings.try_emplace(cie->offset);
-      if (fresh) it->second = fde_encoding(bytes, *cie, is_64bit_);
+      if (fresh) it->second = fde_encoding(bytes, *cie, format_);
       if (!it->second) continue;
-      if (auto range = fde_range(eh_frame_, *record, *it->second, is_64bit_)) {
+      if (auto range = fde_range(eh_frame_, *record, *it->second, format_)) {
         scan_.push_back(*range);
       }
     }

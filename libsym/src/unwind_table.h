@@ -24,13 +24,19 @@ struct LoadedBytes {
   std::uint64_t address = 0;
 };
 
+// What the file's ELF header says about its data.
+struct ElfFormat {
+  bool is_64bit = true;       // ELFCLASS64: 8-byte absolute pointers
+  bool little_endian = true;  // ELFDATA2LSB
+};
+
 // The FDEs of one file. Lookups use .eh_frame_hdr's sorted table (a binary search, touching a
 // few pages) when it has the layout linkers write; otherwise every FDE of .eh_frame is read
 // once, on the first lookup. Malformed records are skipped (a lookup in them finds nothing);
 // nothing is read outside the two spans. Thread-safe.
 class UnwindTable {
  public:
-  UnwindTable(LoadedBytes eh_frame, LoadedBytes eh_frame_hdr, bool is_64bit);
+  UnwindTable(LoadedBytes eh_frame, LoadedBytes eh_frame_hdr, ElfFormat format);
 
   // The FDE holding vaddr, if any.
   [[nodiscard]] std::optional<CodeRange> find(std::uint64_t vaddr) const;
@@ -44,7 +50,7 @@ class UnwindTable {
 
   LoadedBytes eh_frame_;
   LoadedBytes hdr_;
-  bool is_64bit_;
+  ElfFormat format_;
   // .eh_frame_hdr's table: datarel sdata4 pairs (initial location, FDE address); empty when
   // there is none or it is laid out otherwise.
   std::span<const std::uint8_t> index_;

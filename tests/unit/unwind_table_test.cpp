@@ -57,7 +57,7 @@ struct Sections {
   std::unique_ptr<llvm::object::ObjectFile> object;
   LoadedBytes eh_frame;
   LoadedBytes hdr;
-  bool is_64bit = true;
+  sym::detail::ElfFormat format;
 };
 
 Sections sections_of(const std::string& file) {
@@ -68,7 +68,7 @@ Sections sections_of(const std::string& file) {
   auto object = llvm::object::ObjectFile::createObjectFile(s.buffer->getMemBufferRef());
   REQUIRE(static_cast<bool>(object));
   s.object = std::move(*object);
-  s.is_64bit = s.object->getBytesInAddress() == 8;
+  s.format = {s.object->getBytesInAddress() == 8, s.object->isLittleEndian()};
   for (const auto& section : s.object->sections()) {
     auto name = section.getName();
     auto data = section.getContents();
@@ -115,13 +115,14 @@ TEST_CASE("unwind table: every FDE as readelf reads it, indexed and read whole",
     files.push_back(test::fixture_dir() + "/" + name);
   }
   files.emplace_back("/lib/x86_64-linux-gnu/libc.so.6");
-  // ELF32 (4-byte pointers) and AArch64: the foreign fixtures, built here with unwind tables.
+  // ELF32 (4-byte pointers), AArch64 and big-endian files (s390x; MIPS, 32-bit): the foreign
+  // fixtures' source, built here with unwind tables.
   const std::string tmp =
       std::filesystem::temp_directory_path() / ("unwind-" + std::to_string(::getpid()));
   std::filesystem::create_directories(tmp);
   const char* sources = std::getenv("FIXTURE_SOURCES");  // tests/meson.build sets it
   REQUIRE(sources != nullptr);
-  for (const std::string arch : {"i386", "aarch64"}) {
+  for (const std::string arch : {"i386", "aarch64", "s390x", "mips"}) {
     const std::string out = tmp + "/foreign_" + arch;
     test::run("clang-19 --target=" + arch + "-linux-gnu -O2 -ffreestanding -nostdlib -static " +
               "-fuse-ld=lld -fasynchronous-unwind-tables -Wl,--eh-frame-hdr " +
@@ -136,8 +137,8 @@ TEST_CASE("unwind table: every FDE as readelf reads it, indexed and read whole",
     const Sections s = sections_of(file);
     REQUIRE_FALSE(s.eh_frame.bytes.empty());
     REQUIRE_FALSE(s.hdr.bytes.empty());
-    const UnwindTable indexed(s.eh_frame, s.hdr, s.is_64bit);
-    const UnwindTable whole(s.eh_frame, LoadedBytes{}, s.is_64bit);
+    const UnwindTable indexed(s.eh_frame, s.hdr, s.format);
+    const UnwindTable whole(s.eh_frame, LoadedBytes{}, s.format);
     CHECK(whole.all() == fdes);
     CHECK(indexed.all() == fdes);
     check_against(indexed, fdes);
@@ -188,8 +189,8 @@ TEST_CASE("unwind table: damaged bytes are skipped, never read past", "[unwind]"
         target[random() % target.size()] = static_cast<std::uint8_t>(random());
       }
     }
-    const UnwindTable indexed({frame, s.eh_frame.address}, {hdr, s.hdr.address}, true);
-    const UnwindTable whole({frame, s.eh_frame.address}, {}, true);
+    const UnwindTable indexed({frame, s.eh_frame.address}, {hdr, s.hdr.address}, s.format);
+    const UnwindTable whole({frame, s.eh_frame.address}, {}, s.format);
     for (const CodeRange& f : fdes) {
       for (const UnwindTable* table : {&indexed, &whole}) {
         // Whatever is found holds the address.
@@ -199,7 +200,7 @@ TEST_CASE("unwind table: damaged bytes are skipped, never read past", "[unwind]"
     }
   }
   // Empty sections: nothing found, nothing read.
-  const UnwindTable none(LoadedBytes{}, LoadedBytes{}, true);
+  const UnwindTable none(LoadedBytes{}, LoadedBytes{}, {});
   CHECK_FALSE(none.find(fdes.front().begin));
   CHECK(none.all().empty());
 }
