@@ -142,6 +142,10 @@ void print_default(std::string& out, const Symbolized& r, const PrintOptions& o)
     out += "    (";
     out += describe(r.reason);
     if (!r.detail.empty()) out += ": " + r.detail;
+    if (r.function_start && r.vaddr) {
+      out += "; its function starts at " + to_hex(r.function_start->value()) + " (+" +
+             to_hex(r.vaddr->value() - r.function_start->value()) + ") by .eh_frame";
+    }
     out += ")\n";
     return;
   }

@@ -293,6 +293,9 @@ check "unstripped: no function_start where a symbol names the function" \
 check "stripped: --explain gives the unwind table's start and the offset into it" \
   grep -q "unwind table (.eh_frame) has a function starting at $main_va: $inside - $main_va = +0x4" \
   "$tmp/strip.explain"
+check "stripped: the default style gives the function's start" \
+  grep -q "(no symbol or debug info covers the address; its function starts at $main_va (+0x4) by .eh_frame)" \
+  <("$M" -e "$FX/stripped_gcc" --output=default "$inside")
 check "stripped: the GNU style still says ??" \
   test "$("$M" -e "$FX/stripped_gcc" -f "$inside" | head -1)" = "??"
 
