@@ -274,7 +274,8 @@ std::optional<CodeRange> UnwindTable::find_indexed(std::uint64_t vaddr) const {
   const std::size_t count = index_.size() / 8;
   auto entry = [&](std::size_t i, unsigned field) {
     Cursor in(index_, i * 8 + field * 4, format_.little_endian);
-    return hdr_.address + static_cast<std::uint64_t>(in.signed_fixed(4));
+    const std::uint64_t address = hdr_.address + static_cast<std::uint64_t>(in.signed_fixed(4));
+    return format_.is_64bit ? address : address & 0xffffffffU;  // as read_pointer's
   };
   // The last entry starting at or before vaddr.
   std::size_t lo = 0, hi = count;
