@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential pkg-config meson ninja-build
   llvm-19-dev llvm-19 clang-19 lld-19 libclang-rt-19-dev
-  libcapstone-dev librange-v3-dev catch2 zlib1g-dev libzstd-dev libdeflate-dev
+  libcapstone-dev librange-v3-dev catch2 zlib1g-dev libzstd-dev libdeflate-dev liblzma-dev xz-utils
   libjemalloc-dev libjemalloc2 libgoogle-perftools4 elfutils binutils dwz libc6-dbg
   chromium fonts-dejavu-core
   libdebuginfod-dev debuginfod

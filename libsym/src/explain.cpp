@@ -148,6 +148,7 @@ void explain(std::string& out, const Symbolized& r, const Module* module,
         out += ", with dwz's supplementary file " + origin.supplementary;
       }
     }
+    if (origin.mini_debuginfo) out += "; symbols also from the file's .gnu_debugdata";
     if (!module->build_id().empty()) out += ", build-id " + module->build_id();
     out += "\n";
   }

@@ -4,6 +4,7 @@
 #include "die_bounds.h"
 #include "dwarf_frames.h"
 #include "dwarf_sup.h"
+#include "mini_debuginfo.h"
 #include "symbol_table.h"
 #include "unwind_table.h"
 
@@ -78,6 +79,7 @@ struct Module::Impl {
   std::string path;
   ElfFile file;
   std::optional<ElfFile> debug_file;  // separate debug info, when found
+  std::optional<ElfFile> mini_file;   // the inflated .gnu_debugdata, when read (its symbols)
   DebugInfoOrigin origin;
   std::vector<LoadSegment> segments;
   std::string build_id;
@@ -623,6 +625,32 @@ void open_supplementary(Module::Impl& impl, const ElfFile& source, const DebugSe
                                                           std::move(found->second));
 }
 
+// MiniDebugInfo: without a debug file, the symbols a stripped file keeps in .gnu_debugdata
+// (mini_debuginfo.h). What cannot be read is a warning; the file's own symbols still answer.
+void read_mini_debuginfo(Module::Impl& impl) {
+  const std::optional<llvm::StringRef> section =
+      section_named(*impl.file.object, ".gnu_debugdata");
+  if (!section) return;
+  // Symbol tables compress 4-10x; 256 MiB is above any real one's size.
+  constexpr std::uint64_t kLimit = 256ULL << 20;
+  auto inflated = detail::decompress_xz(*section, kLimit, impl.path + "[.gnu_debugdata]");
+  if (!inflated) {
+    impl.add_warning(".gnu_debugdata (MiniDebugInfo) not read: " +
+                     llvm::toString(inflated.takeError()) + "; its symbols are missing");
+    return;
+  }
+  auto mini = parse_elf(std::move(*inflated), FileIdentity{});
+  if (!mini || mini->elf() == nullptr) {
+    impl.add_warning(".gnu_debugdata (MiniDebugInfo) holds no ELF file (" +
+                     (mini ? mini->object_error : llvm::toString(mini.takeError())) +
+                     "); its symbols are missing");
+    return;
+  }
+  impl.mini_file = std::move(*mini);
+  impl.symbols.add(*impl.mini_file->elf());
+  impl.origin.mini_debuginfo = true;
+}
+
 llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFile file,
                                                          const DebugSearch* search) {
   auto facts = read_facts(file.buffer->getBuffer());
@@ -686,7 +714,11 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
     impl->symbols.add(*elf);
     impl->symbols.add_plt_entries(*elf);
   }
-  if (impl->debug_file) impl->symbols.add(*impl->debug_file->elf());
+  if (impl->debug_file) {
+    impl->symbols.add(*impl->debug_file->elf());
+  } else if (impl->file.object != nullptr) {
+    read_mini_debuginfo(*impl);
+  }
   impl->symbols.finish();
   return impl;
 }

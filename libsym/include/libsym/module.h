@@ -58,6 +58,9 @@ struct DebugInfoOrigin {
   // dwz's supplementary file of `path` (.gnu_debugaltlink or .debug_sup), read for the names
   // and directories kept there; "" when there is none or it was not found (see warning()).
   std::string supplementary;
+  // No debug file was found, and the symbols of the file's MiniDebugInfo (.gnu_debugdata: an
+  // xz-compressed symbol table, in Fedora's and RHEL's stripped files) were read.
+  bool mini_debuginfo = false;
 };
 
 // The pure translation: the PT_LOAD segment holding a file offset, bounded by p_filesz.

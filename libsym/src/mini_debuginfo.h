@@ -1,0 +1,22 @@
+// MiniDebugInfo (.gnu_debugdata): the stripped files of Fedora, RHEL and their kin keep, as one
+// xz stream, a small ELF file whose .symtab holds the function symbols .dynsym lacks (static
+// functions, and everything of an executable), so that unwinders and symbolizers can name them
+// without the debug package. gdb, elfutils, perf and systemd-coredump read it.
+#pragma once
+#include <llvm/ADT/StringRef.h>
+#include <llvm/Support/Error.h>
+#include <llvm/Support/MemoryBuffer.h>
+
+#include <cstdint>
+#include <memory>
+
+namespace sym::detail {
+
+// Decompresses an xz stream (several concatenated ones too) into a buffer called `name`; an
+// error saying why when it is not well-formed xz, or would exceed `limit` bytes (a small input
+// can claim gigabytes: it is refused before they are written).
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_xz(llvm::StringRef data,
+                                                                  std::uint64_t limit,
+                                                                  llvm::StringRef name);
+
+}  // namespace sym::detail
