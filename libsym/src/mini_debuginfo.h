@@ -12,9 +12,9 @@
 
 namespace sym::detail {
 
-// Decompresses an xz stream (several concatenated ones too) into a buffer called `name`; an
-// error saying why when it is not well-formed xz, or would exceed `limit` bytes (a small input
-// can claim gigabytes: it is refused before they are written).
+// Decompresses one xz stream (what MiniDebugInfo holds) into a buffer called `name`; an error
+// saying why when it is not well-formed xz, or its index says more than `limit` bytes (a small
+// input can hold gigabytes: it is refused before anything is decoded).
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_xz(llvm::StringRef data,
                                                                   std::uint64_t limit,
                                                                   llvm::StringRef name);

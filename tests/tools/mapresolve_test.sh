@@ -330,9 +330,11 @@ if command -v xz > /dev/null; then
   check "MiniDebugInfo: --explain says where the symbols came from" \
     grep -q "symbols also from the file's .gnu_debugdata" \
     <("$M" -e "$mini/prog" --explain "$(printf '0x%x' $((main_va + 1)))")
-  # Damaged: not xz, and xz cut short. A warning naming the cause; the file still answers.
+  # Damaged: not xz, xz cut short, and 300 MiB of zeros in 46 KiB (refused from the stream's
+  # index, before anything is decoded). A warning naming the cause; the file still answers.
   head -c 200 "$mini/mini.xz" > "$mini/cut.xz"
-  for bad in /etc/hostname "$mini/cut.xz"; do
+  head -c 300M /dev/zero | xz -0 -T1 > "$mini/bomb.xz"
+  for bad in /etc/hostname "$mini/cut.xz" "$mini/bomb.xz"; do
     objcopy --remove-section .gnu_debugdata --add-section .gnu_debugdata="$bad" \
       "$mini/prog" "$mini/bad"
     "$M" -e "$mini/bad" -f "$(printf '0x%x' $((main_va + 1)))" > "$mini/bad.out" 2> "$mini/bad.err"
@@ -342,6 +344,8 @@ if command -v xz > /dev/null; then
       grep -q ".gnu_debugdata (MiniDebugInfo) not read: .*; its symbols are missing" \
       "$mini/bad.err"
   done
+  check "MiniDebugInfo bomb: refused by its size" \
+    grep -q "decompresses to 314572800 bytes, more than 268435456" "$mini/bad.err"
 else
   echo "no xz: MiniDebugInfo checks skipped"
 fi
