@@ -20,7 +20,7 @@ for target in maps heap_profile elf pipeline; do
   cp -n "$src/regressions/$target"/* "$work"/ 2>/dev/null || true
   case $target in
     elf) for f in libfixture.so pie_gcc lld_clang dwarf5_clang gz_gcc debuglink_gcc.debug \
-                  broken_child broken_across sound_across; do
+                  broken_child broken_across sound_across minidebuginfo_gcc; do
            cp -n "$fixtures/$f" "$work/seed_$f" 2>/dev/null || true; done ;;
     pipeline) cp -n "$fixtures/pipeline.seed" "$work/" 2>/dev/null || true ;;
   esac
