@@ -13,9 +13,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -84,12 +81,8 @@ TEST_CASE("the DIE walk visits exactly the DIEs LLVM extracts") {
   files.push_back(dir + "/sound_across");
   files.push_back("/proc/self/exe");
   // Type units in .debug_types (DWARF 4) and in .debug_info (DWARF 5), built here.
-  const std::string tmp =
-      std::filesystem::temp_directory_path() / ("die-bounds-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(tmp);
-  const char* sources = std::getenv("FIXTURE_SOURCES");  // tests/meson.build sets it
-  REQUIRE(sources != nullptr);
-  test::run("g++ -O1 -gdwarf-4 -fdebug-types-section '" + std::string(sources) +
+  const std::string tmp = test::temp_dir("die-bounds");
+  test::run("g++ -O1 -gdwarf-4 -fdebug-types-section '" + test::fixture_sources() +
             "/cxx_fixture.cpp' -o '" + tmp + "/types4'");
   REQUIRE(std::filesystem::exists(tmp + "/types4"));
   files.push_back(tmp + "/types4");

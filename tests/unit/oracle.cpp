@@ -9,9 +9,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace test {
 
@@ -30,6 +32,20 @@ std::string run(const std::string& command, int* status) {
 std::string fixture_dir() {
   const char* dir = std::getenv("FIXTURE_DIR");
   REQUIRE(dir != nullptr);
+  return dir;
+}
+
+std::string fixture_sources() {
+  const char* dir = std::getenv("FIXTURE_SOURCES");
+  REQUIRE(dir != nullptr);
+  return dir;
+}
+
+std::string temp_dir(const std::string& name) {
+  const std::string dir = std::filesystem::temp_directory_path().string() + "/libsym-test-" +
+                          name + "-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
   return dir;
 }
 

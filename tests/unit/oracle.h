@@ -15,6 +15,10 @@ std::string run(const std::string& command, int* status = nullptr);
 
 // FIXTURE_DIR from the environment (set by meson), where build_fixtures.sh put its output.
 std::string fixture_dir();
+// FIXTURE_SOURCES (set by meson): the fixtures' sources, for tests that build variants.
+std::string fixture_sources();
+// An empty directory of the system's temporary directory, its name made of `name` and the pid.
+std::string temp_dir(const std::string& name);
 std::vector<std::string> fixture_variants();
 
 struct OracleFrame {

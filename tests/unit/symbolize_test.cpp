@@ -60,14 +60,6 @@ void check_against_oracle(const sym::Symbolized& r, const std::vector<test::Orac
   }
 }
 
-std::string temp_dir(const std::string& name) {
-  std::string dir = fs::temp_directory_path().string() + "/libsym-test-" + name + "-" +
-                    std::to_string(::getpid());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 }  // namespace
 
 TEST_CASE("every fixture layout resolves its live addresses like llvm-symbolizer") {
@@ -160,7 +152,7 @@ TEST_CASE("separate debug info is found and reported by its origin") {
 }
 
 TEST_CASE("a debuglink file whose CRC does not match is refused") {
-  const std::string dir = temp_dir("crc");
+  const std::string dir = test::temp_dir("crc");
   fs::copy_file(test::fixture_dir() + "/debuglink_gcc", dir + "/debuglink_gcc");
   fs::copy_file(test::fixture_dir() + "/debuglink_gcc.debug", dir + "/debuglink_gcc.debug");
   // Strip the build-id note from the debug file so that only the CRC can vouch for it, then
@@ -287,7 +279,7 @@ TEST_CASE("return addresses are looked up at the call, not after it") {
 }
 
 TEST_CASE("files that changed, vanished or are not regular get their reason, reported once") {
-  const std::string dir = temp_dir("changed");
+  const std::string dir = test::temp_dir("changed");
   const std::string program = dir + "/prog";
   fs::copy_file(test::fixture_dir() + "/pie_gcc", program);
   fs::copy_file(test::fixture_dir() + "/libfixture.so", dir + "/libfixture.so");
@@ -376,7 +368,7 @@ TEST_CASE("batches keep input order and resolve duplicates consistently") {
 TEST_CASE("--sysroot finds another machine's files under a prefix") {
   // The snapshot names /opt/app/prog and /opt/app/libfixture.so, which exist only under the
   // sysroot. Identity checks are off there (the files are copies).
-  const std::string root = temp_dir("sysroot");
+  const std::string root = test::temp_dir("sysroot");
   fs::create_directories(root + "/opt/app");
   fs::copy_file(test::fixture_dir() + "/pie_gcc", root + "/opt/app/prog");
   fs::copy_file(test::fixture_dir() + "/libfixture.so", root + "/opt/app/libfixture.so");
@@ -459,7 +451,7 @@ std::string read_bytes(const std::string& path) {
 }  // namespace
 
 TEST_CASE("broken ELF files: what can still be answered is answered") {
-  const std::string dir = temp_dir("broken-elf");
+  const std::string dir = test::temp_dir("broken-elf");
   const std::string good = read_bytes(test::fixture_dir() + "/pie_gcc");
   auto reference = sym::Module::open(test::fixture_dir() + "/pie_gcc", sym::DebugSearch{});
   REQUIRE(static_cast<bool>(reference));
@@ -556,7 +548,7 @@ std::vector<std::string> answers_for_symbols(const sym::Module& m, const std::st
 
 TEST_CASE("compressed debug sections: zlib, zstd, GNU .zdebug and none answer alike; "
           "a damaged stream is dropped") {
-  const std::string dir = temp_dir("compressed");
+  const std::string dir = test::temp_dir("compressed");
   const std::string zlib = test::fixture_dir() + "/gz_gcc";
   test::run("objcopy --compress-debug-sections=zstd '" + zlib + "' '" + dir + "/zstd'");
   test::run("objcopy --compress-debug-sections=zlib-gnu '" + zlib + "' '" + dir + "/zdebug'");

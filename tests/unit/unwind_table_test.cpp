@@ -12,10 +12,7 @@
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -117,11 +114,8 @@ TEST_CASE("unwind table: every FDE as readelf reads it, indexed and read whole",
   files.emplace_back("/lib/x86_64-linux-gnu/libc.so.6");
   // ELF32 (4-byte pointers), AArch64 and big-endian files (s390x; MIPS, 32-bit): the foreign
   // fixtures' source, built here with unwind tables.
-  const std::string tmp =
-      std::filesystem::temp_directory_path() / ("unwind-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(tmp);
-  const char* sources = std::getenv("FIXTURE_SOURCES");  // tests/meson.build sets it
-  REQUIRE(sources != nullptr);
+  const std::string tmp = test::temp_dir("unwind");
+  const std::string sources = test::fixture_sources();
   for (const std::string arch : {"i386", "aarch64", "s390x", "mips"}) {
     const std::string out = tmp + "/foreign_" + arch;
     test::run("clang-19 --target=" + arch + "-linux-gnu -O2 -ffreestanding -nostdlib -static " +
