@@ -400,18 +400,18 @@ class Resolver {
   void resolve_in_section(std::span<const std::uint64_t> offsets, sym::Adjust adjust) {
     std::vector<sym::VirtAddr> addrs;
     std::vector<std::size_t> inside;
+    std::vector<sym::Symbolized> out(offsets.size());
     for (std::size_t i = 0; i < offsets.size(); ++i) {
-      if (offsets[i] >= section_->size) continue;
+      if (offsets[i] >= section_->size) {  // answered here: nothing
+        out[i].input = out[i].lookup = offsets[i];
+        out[i].module = *args_.exe;
+        out[i].reason = sym::Reason::kNoSymbol;
+        continue;
+      }
       addrs.emplace_back(section_->address + offsets[i]);
       inside.push_back(i);
     }
     std::vector<sym::Symbolized> found = symbolizer_.symbolize_elf(*args_.exe, addrs, adjust);
-    std::vector<sym::Symbolized> out(offsets.size());
-    for (std::size_t i = 0; i < offsets.size(); ++i) {
-      out[i].input = out[i].lookup = offsets[i];
-      out[i].module = *args_.exe;
-      out[i].reason = sym::Reason::kNoSymbol;
-    }
     for (std::size_t k = 0; k < inside.size(); ++k) {
       out[inside[k]] = std::move(found[k]);
       if (!args_.explain) out[inside[k]].input = offsets[inside[k]];

@@ -357,8 +357,6 @@ std::vector<std::string> debug_roots(const DebugSearch& search) {
   return roots;
 }
 
-// A separate debug file is accepted only if it provably belongs to the module: same build-id, or
-// (without build-ids) the CRC recorded in .gnu_debuglink. `same_build_id`: only the build-id.
 // A candidate debug file that exists, opens as ELF with readable sections, and its facts.
 std::optional<std::pair<ElfFile, ElfFacts>> open_candidate(const std::string& candidate) {
   if (!exists(candidate)) return std::nullopt;
@@ -376,6 +374,8 @@ std::optional<std::pair<ElfFile, ElfFacts>> open_candidate(const std::string& ca
   return std::pair{std::move(*file), std::move(*facts)};
 }
 
+// A separate debug file is accepted only if it provably belongs to the module: same build-id, or
+// (without build-ids) the CRC recorded in .gnu_debuglink. `same_build_id`: only the build-id.
 std::optional<ElfFile> try_debug_file(const std::string& candidate, const ElfFacts& main,
                                       const FileIdentity& main_identity, bool check_crc,
                                       bool same_build_id = false) {
@@ -472,16 +472,20 @@ std::optional<obj::SectionRef> find_section(const obj::ObjectFile& object, llvm:
   return std::nullopt;
 }
 
-// The contents of the section called `name`, if the object has one.
-std::optional<llvm::StringRef> section_named(const obj::ObjectFile& object, llvm::StringRef name) {
-  const std::optional<obj::SectionRef> section = find_section(object, name);
-  if (!section) return std::nullopt;
-  auto data = section->getContents();
+// A section's contents, if they can be read.
+std::optional<llvm::StringRef> contents_of(const obj::SectionRef& section) {
+  auto data = section.getContents();
   if (!data) {
     llvm::consumeError(data.takeError());
     return std::nullopt;
   }
   return *data;
+}
+
+// The contents of the section called `name`, if the object has one.
+std::optional<llvm::StringRef> section_named(const obj::ObjectFile& object, llvm::StringRef name) {
+  const std::optional<obj::SectionRef> section = find_section(object, name);
+  return section ? contents_of(*section) : std::nullopt;
 }
 
 // dwz's supplementary file as its link names it (dwarf_sup.h), with the build-id written there:
@@ -561,11 +565,8 @@ std::optional<std::string> implausible_compression(const obj::ObjectFile& object
       continue;
     }
     if (!section.isCompressed() && !name->starts_with(".zdebug_")) continue;
-    auto data = section.getContents();
-    if (!data) {
-      llvm::consumeError(data.takeError());
-      continue;
-    }
+    const auto data = contents_of(section);
+    if (!data) continue;
     if (auto gnu = gnu_compressed(*name, *data)) {
       if (gnu->size > kMaxBytes || gnu->size / kMaxRatio > data->size()) {
         return name->str() + " claims " + std::to_string(gnu->size) +
@@ -1102,11 +1103,8 @@ class SectionInflation {
       if (!section.isCompressed() && !gnu) continue;
       const std::string key = dwarf_section_key(*name);
       if (!section_needed(key)) continue;
-      auto data = section.getContents();
-      if (!data) {
-        llvm::consumeError(data.takeError());
-        continue;
-      }
+      const auto data = contents_of(section);
+      if (!data) continue;
       if (gnu) {
         if (auto stream = gnu_compressed(*name, *data)) {
           jobs_.push_back({key, llvm::ELF::ELFCOMPRESS_ZLIB, stream->stream, stream->size});
@@ -1227,11 +1225,8 @@ std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
     }
     const std::string key = dwarf_section_key(*name);
     if (!section_needed(key) || sections.count(key) != 0) continue;
-    auto data = section.getContents();
-    if (!data) {
-      llvm::consumeError(data.takeError());
-      continue;
-    }
+    const auto data = contents_of(section);
+    if (!data) continue;
     sections[key] = llvm::MemoryBuffer::getMemBuffer(*data, key, false);
   }
   auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
@@ -1468,11 +1463,8 @@ std::optional<Module::CodeRange> Module::unwind_range(VirtAddr vaddr) const {
       if (impl_->file.object == nullptr) return {};
       const auto section = find_section(*impl_->file.object, name);
       if (!section || section->isBSS() || section->isVirtual()) return {};
-      auto data = section->getContents();
-      if (!data) {
-        llvm::consumeError(data.takeError());
-        return {};
-      }
+      const auto data = contents_of(*section);
+      if (!data) return {};
       return {llvm::arrayRefFromStringRef(*data), section->getAddress()};
     };
     const bool little = impl_->file.object == nullptr || impl_->file.object->isLittleEndian();
