@@ -1,5 +1,6 @@
 #include "dwarf_sup.h"
 
+#include "debug_sections.h"
 #include "die_bounds.h"
 
 #include <libsym/address.h>
@@ -71,18 +72,21 @@ struct SupplementaryDwarf::Impl {
   const llvm::object::ObjectFile* object = nullptr;
   std::string path;
   std::mutex mutex;  // LLVM's context extracts DIEs and parses abbreviations without locks
-  std::unique_ptr<llvm::DWARFContext> ctx;  // made on first use: LLVM inflates sections then
+  // The compressed sections a lookup reads (Debian compresses the supplementary files of its
+  // debug packages), inflated ahead or at the first question.
+  std::unique_ptr<SectionInflation> inflation;
+  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> sections;  // what ctx reads
+  std::unique_ptr<llvm::DWARFContext> ctx;                        // made at the first question
   std::unordered_map<std::uint64_t, bool> unit_ok;  // by unit offset: checked, and whether ok
   std::string problem;
   std::atomic<bool> failed{false};
 
   llvm::DWARFContext& context() {
     if (ctx == nullptr) {
-      // Malformed DWARF is reported through these handlers; it must not reach the tools' stderr.
-      auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
-      ctx = llvm::DWARFContext::create(*object,
-                                       llvm::DWARFContext::ProcessDebugRelocations::Ignore,
-                                       nullptr, "", ignore, ignore, /*ThreadSafe=*/false);
+      if (inflation == nullptr) inflation = std::make_unique<SectionInflation>(*object);
+      std::vector<std::string> failed;
+      ctx = dwarf_from_sections(*object, *inflation, sections, failed, /*thread_safe=*/false);
+      if (!failed.empty()) fail(failed.front());
     }
     return *ctx;
   }
@@ -202,6 +206,13 @@ const char* SupplementaryDwarf::compilation_dir(llvm::DWARFUnit& unit) {
   if (!value || !is_alt_string(value->getForm())) return nullptr;
   std::lock_guard lock(impl_->mutex);
   return impl_->string_at(value->getRawUValue());
+}
+
+void SupplementaryDwarf::read_ahead() {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->ctx != nullptr || impl_->inflation != nullptr) return;
+  impl_->inflation = std::make_unique<SectionInflation>(*impl_->object);
+  impl_->inflation->start_ahead();
 }
 
 const std::string& SupplementaryDwarf::path() const { return impl_->path; }

@@ -52,6 +52,9 @@ class SupplementaryDwarf {
   const char* subroutine_name(const llvm::DWARFDie& die);
   // DWARFUnit::getCompilationDir, for a DW_AT_comp_dir kept in this file. Null when none.
   const char* compilation_dir(llvm::DWARFUnit& unit);
+  // Starts inflating the file's compressed debug sections on a thread of their own
+  // (SectionInflation::start_ahead), unless its DWARF is being read already.
+  void read_ahead();
 
   [[nodiscard]] const std::string& path() const;
   // Whether a DIE of this file could not be read, and why ("" while none failed): its unit

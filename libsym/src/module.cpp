@@ -1,5 +1,6 @@
 #include <libsym/module.h>
 
+#include "debug_sections.h"
 #include "debuginfod.h"
 #include "die_bounds.h"
 #include "dwarf_frames.h"
@@ -10,7 +11,6 @@
 
 #include <llvm/ADT/SmallString.h>
 #include <llvm/ADT/StringMap.h>
-#include <llvm/ADT/StringSwitch.h>
 #include <llvm/DebugInfo/DIContext.h>
 #include <llvm/DebugInfo/DWARF/DWARFCompileUnit.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
@@ -26,28 +26,21 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
-#include <cstdlib>
 #include <cstring>
 #include <cxxabi.h>
 #include <filesystem>
-#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sched.h>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
-#include <zstd.h>
-#if LIBSYM_HAVE_LIBDEFLATE
-#include <libdeflate.h>
-#else
-#include <zlib.h>
-#endif
 
 namespace sym {
 
 namespace obj = llvm::object;
+using detail::contents_of;
+using detail::worker_threads;
 
 // One ELF file held open: the bytes and LLVM's view of them. The view is missing when the
 // section headers are unreadable (a truncated file, a corrupt e_shoff): the program headers
@@ -71,9 +64,6 @@ bool is_skeleton(const llvm::DWARFDie& unit_die) {
 
 }  // namespace
 
-namespace detail {
-class SectionInflation;
-}  // namespace detail
 
 struct Module::Impl {
   std::string path;
@@ -472,16 +462,6 @@ std::optional<obj::SectionRef> find_section(const obj::ObjectFile& object, llvm:
   return std::nullopt;
 }
 
-// A section's contents, if they can be read.
-std::optional<llvm::StringRef> contents_of(const obj::SectionRef& section) {
-  auto data = section.getContents();
-  if (!data) {
-    llvm::consumeError(data.takeError());
-    return std::nullopt;
-  }
-  return *data;
-}
-
 // The contents of the section called `name`, if the object has one.
 std::optional<llvm::StringRef> section_named(const obj::ObjectFile& object, llvm::StringRef name) {
   const std::optional<obj::SectionRef> section = find_section(object, name);
@@ -538,20 +518,6 @@ std::optional<std::pair<ElfFile, std::string>> find_supplementary(const detail::
   return std::nullopt;
 }
 
-// A section compressed the GNU way (binutils' --compress-debug-sections=zlib-gnu, the default
-// of older toolchains): named .zdebug_*, holding "ZLIB", the size inflated (8 bytes, big
-// endian) and a zlib stream. LLVM 19 no longer reads these; GNU addr2line does, and so do we.
-struct GnuCompressed {
-  std::uint64_t size;
-  llvm::StringRef stream;
-};
-std::optional<GnuCompressed> gnu_compressed(llvm::StringRef name, llvm::StringRef data) {
-  if (!name.starts_with(".zdebug_") || !data.starts_with("ZLIB") || data.size() < 12) {
-    return std::nullopt;
-  }
-  return GnuCompressed{llvm::support::endian::read64be(data.data() + 4), data.drop_front(12)};
-}
-
 // LLVM allocates what a compressed section's header claims before decompressing it. No real
 // debug section compresses better than zlib's limit of about 1032:1, so a header claiming more
 // (or more than 16 GiB) is hostile; the file's DWARF is then not used at all.
@@ -567,7 +533,7 @@ std::optional<std::string> implausible_compression(const obj::ObjectFile& object
     if (!section.isCompressed() && !name->starts_with(".zdebug_")) continue;
     const auto data = contents_of(section);
     if (!data) continue;
-    if (auto gnu = gnu_compressed(*name, *data)) {
+    if (auto gnu = detail::gnu_compressed(*name, *data)) {
       if (gnu->size > kMaxBytes || gnu->size / kMaxRatio > data->size()) {
         return name->str() + " claims " + std::to_string(gnu->size) +
                " bytes once decompressed from " + std::to_string(data->size());
@@ -961,26 +927,6 @@ bool Module::Impl::split_unit_checked(llvm::DWARFUnit& skeleton, UnitFacts& fact
 
 namespace {
 
-// Threads for work that can be shared out: the CPUs this process may run on (its affinity mask,
-// which taskset and container CPU sets limit), at most 8. LIBSYM_THREADS=N sets it (1: one
-// thread, as before threads were used).
-unsigned worker_threads() {
-  static const unsigned count = [] {
-    if (const char* env = std::getenv("LIBSYM_THREADS"); env != nullptr && *env != '\0') {
-      char* end = nullptr;
-      const unsigned long n = std::strtoul(env, &end, 10);
-      if (*end == '\0' && n >= 1) return static_cast<unsigned>(std::min(n, 64UL));
-    }
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    const int cpus = ::sched_getaffinity(0, sizeof set, &set) == 0
-                         ? CPU_COUNT(&set)
-                         : static_cast<int>(std::thread::hardware_concurrency());
-    return static_cast<unsigned>(std::clamp(cpus, 1, 8));
-  }();
-  return count;
-}
-
 // Calls job(i) once for every i < count, the indices taken in turn by up to worker_threads()
 // threads, this one among them; returns when every call has returned.
 template <class Job>
@@ -994,244 +940,6 @@ void for_each_shared(std::size_t count, const Job& job) {
   for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(take);
   take();
   for (std::thread& t : pool) t.join();
-}
-
-// The debug sections a lookup reads, by the names DWARFContext gives them (no leading dot).
-// Location lists (variable locations), call frame information, macros and name indexes are
-// never read to symbolize; in libc's debug file .debug_loclists alone is a sixth of what LLVM
-// would inflate.
-bool section_needed(llvm::StringRef name) {
-  name.consume_back(".dwo");
-  return llvm::StringSwitch<bool>(name)
-      .Cases("debug_info", "debug_abbrev", "debug_line", "debug_line_str", "debug_str", true)
-      .Cases("debug_str_offsets", "debug_addr", "debug_ranges", "debug_rnglists", true)
-      .Cases("debug_aranges", "debug_types", "debug_cu_index", "debug_tu_index", true)
-      .Default(false);
-}
-
-// The name DWARFContext gives a section: no leading dot; ".zdebug_info", compressed the GNU
-// way (gnu_compressed), holds what ".debug_info" would.
-std::string dwarf_section_key(llvm::StringRef name) {
-  if (name.starts_with(".zdebug_")) return "debug_" + name.drop_front(8).str();
-  return name.substr(std::min(name.find_first_not_of("._"), name.size())).str();
-}
-
-// The payload of an SHF_COMPRESSED section after its ELF compression header, and how it is
-// compressed (ch_type: ELFCOMPRESS_ZLIB or ELFCOMPRESS_ZSTD); none for anything else.
-struct Compressed {
-  std::uint32_t type;
-  llvm::StringRef payload;
-};
-std::optional<Compressed> compressed_payload(llvm::StringRef data, bool little_endian,
-                                             bool is_64) {
-  const std::size_t header = is_64 ? sizeof(llvm::ELF::Elf64_Chdr) : sizeof(llvm::ELF::Elf32_Chdr);
-  if (data.size() < header) return std::nullopt;
-  const std::uint32_t type =
-      little_endian ? llvm::support::endian::read32le(data.data())
-                    : llvm::support::endian::read32be(data.data());
-  if (type != llvm::ELF::ELFCOMPRESS_ZLIB && type != llvm::ELF::ELFCOMPRESS_ZSTD) {
-    return std::nullopt;
-  }
-  return Compressed{type, data.drop_front(header)};
-}
-
-// Inflates a zlib stream (RFC 1950) of exactly `size` bytes into `out`, as zlib's uncompress
-// does but without the Adler-32 of the output, a sixth of the inflating: the stream must still
-// be well-formed deflate data and end exactly at `size` bytes. False when it does not.
-// With libdeflate (which inflates into a buffer of the known size, 2-2.5x as fast as zlib's
-// streaming inflate on libc's .debug_info) when the build has it; zlib otherwise.
-bool inflate_zlib(llvm::StringRef stream, std::uint8_t* out, std::uint64_t size) {
-  if (stream.size() < 2) return false;
-  const unsigned cmf = static_cast<std::uint8_t>(stream[0]);
-  const unsigned flg = static_cast<std::uint8_t>(stream[1]);
-  // Deflate with a window of at most 32 KiB, a valid check, no preset dictionary.
-  if ((cmf & 0x0fU) != 8 || (cmf >> 4U) > 7 || ((cmf << 8U) | flg) % 31 != 0 ||
-      (flg & 0x20U) != 0) {
-    return false;
-  }
-  const llvm::StringRef deflate = stream.drop_front(2);
-#if LIBSYM_HAVE_LIBDEFLATE
-  const std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> inflater(
-      libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
-  // No size returned: anything but exactly `size` bytes is an error (LIBDEFLATE_SHORT_OUTPUT).
-  return inflater != nullptr &&
-         libdeflate_deflate_decompress(inflater.get(), deflate.data(), deflate.size(), out, size,
-                                       nullptr) == LIBDEFLATE_SUCCESS;
-#else
-  constexpr std::uint64_t kMax = std::numeric_limits<uInt>::max();
-  if (deflate.size() > kMax || size > kMax) return false;
-  z_stream z{};
-  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return false;  // raw deflate: no check computed
-  // zlib never writes through next_in; its type lacks the const (no ZLIB_CONST here).
-  z.next_in = const_cast<Bytef*>(reinterpret_cast<const Bytef*>(deflate.data()));
-  z.avail_in = static_cast<uInt>(deflate.size());
-  z.next_out = out;
-  z.avail_out = static_cast<uInt>(size);
-  const int status = inflate(&z, Z_FINISH);
-  const bool ok = status == Z_STREAM_END && z.total_out == size;
-  inflateEnd(&z);
-  return ok;
-#endif
-}
-
-// Decompresses zstd frames of exactly `size` bytes in all into `out`. (LLVM's decompressor
-// accepts frames that produce fewer bytes than the header claims and leaves the rest of the
-// buffer as it was.) False when they do not.
-bool inflate_zstd(llvm::StringRef frames, std::uint8_t* out, std::uint64_t size) {
-  const std::size_t produced = ZSTD_decompress(out, size, frames.data(), frames.size());
-  return ZSTD_isError(produced) == 0 && produced == size;
-}
-
-}  // namespace
-
-namespace detail {
-
-// The compressed debug sections a lookup reads, each inflated by whichever thread takes it,
-// largest first (LLVM inflates every compressed debug section, one after the other: 205 M of
-// the 501 M instructions of 1 000 lookups in libc).
-class SectionInflation {
- public:
-  explicit SectionInflation(const obj::ObjectFile& object) {
-    for (const obj::SectionRef& section : object.sections()) {
-      auto name = section.getName();
-      if (!name) {
-        llvm::consumeError(name.takeError());
-        continue;
-      }
-      if (section.isBSS() || section.isVirtual()) continue;
-      const bool gnu = name->starts_with(".zdebug_");
-      if (!section.isCompressed() && !gnu) continue;
-      const std::string key = dwarf_section_key(*name);
-      if (!section_needed(key)) continue;
-      const auto data = contents_of(section);
-      if (!data) continue;
-      if (gnu) {
-        if (auto stream = gnu_compressed(*name, *data)) {
-          jobs_.push_back({key, llvm::ELF::ELFCOMPRESS_ZLIB, stream->stream, stream->size});
-        }
-        continue;
-      }
-      // LLVM reads the header (and refuses what it would not decompress); the payload is
-      // inflated here.
-      const bool is_64 = object.getBytesInAddress() == 8;
-      auto decompressor =
-          obj::Decompressor::create(*name, *data, object.isLittleEndian(), is_64);
-      if (!decompressor) {  // LLVM leaves out a section it cannot decompress
-        llvm::consumeError(decompressor.takeError());
-        continue;
-      }
-      if (auto compressed = compressed_payload(*data, object.isLittleEndian(), is_64)) {
-        jobs_.push_back({key, compressed->type, compressed->payload,
-                         decompressor->getDecompressedSize()});
-      }
-    }
-    std::sort(jobs_.begin(), jobs_.end(),
-              [](const Job& a, const Job& b) { return a.payload.size() > b.payload.size(); });
-  }
-  SectionInflation(const SectionInflation&) = delete;
-  SectionInflation& operator=(const SectionInflation&) = delete;
-  ~SectionInflation() {
-    next_.store(jobs_.size());  // no new job is begun
-    if (ahead_.joinable()) ahead_.join();
-  }
-
-  // One thread of its own starts taking sections, unless worker_threads() such threads (of any
-  // module) are inflating already: a process map of many modules with compressed debug files
-  // starts a few, the others inflate when first looked up.
-  void start_ahead() {
-    if (ahead_.joinable() || jobs_.empty()) return;
-    if (running_ahead.fetch_add(1) >= worker_threads()) {
-      running_ahead.fetch_sub(1);
-      return;
-    }
-    ahead_ = std::thread([this] {
-      take();
-      running_ahead.fetch_sub(1);
-    });
-  }
-
-  // Every section inflated, by this thread, the one started ahead and up to worker_threads()
-  // in all; then the inflated ones by name. Those that failed are left out, and said.
-  void finish(llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections,
-              std::vector<std::string>& failed) {
-    const std::size_t busy = ahead_.joinable() ? 2 : 1;
-    std::vector<std::thread> pool;
-    for (std::size_t t = busy; t < std::min<std::size_t>(worker_threads(), jobs_.size()); ++t) {
-      pool.emplace_back([this] { take(); });
-    }
-    take();
-    for (std::thread& t : pool) t.join();
-    if (ahead_.joinable()) ahead_.join();
-    for (Job& job : jobs_) {
-      if (!job.ok) {
-        failed.push_back("." + job.name + " does not inflate to the " + std::to_string(job.size) +
-                         " bytes its header claims (" +
-                         (job.type == llvm::ELF::ELFCOMPRESS_ZSTD ? "zstd" : "zlib") +
-                         "); left out");
-        continue;
-      }
-      const llvm::StringRef bytes(reinterpret_cast<const char*>(job.out.get()), job.size);
-      sections[job.name] = llvm::MemoryBuffer::getMemBuffer(bytes, job.name, false);
-    }
-  }
-
- private:
-  struct Job {
-    std::string name;        // as DWARFContext names the section
-    std::uint32_t type;      // ELFCOMPRESS_ZLIB (also .zdebug) or ELFCOMPRESS_ZSTD
-    llvm::StringRef payload;  // the zlib stream or the zstd frames
-    std::uint64_t size;      // what the header claims
-    std::unique_ptr<std::uint8_t[]> out = nullptr;
-    bool ok = false;  // out holds exactly `size` bytes of the section
-  };
-
-  void take() {
-    for (std::size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < jobs_.size();) {
-      Job& job = jobs_[i];
-      job.out = std::make_unique_for_overwrite<std::uint8_t[]>(job.size);
-      job.ok = job.type == llvm::ELF::ELFCOMPRESS_ZLIB
-                   ? inflate_zlib(job.payload, job.out.get(), job.size)
-                   : inflate_zstd(job.payload, job.out.get(), job.size);
-    }
-  }
-
-  std::vector<Job> jobs_;
-  std::atomic<std::size_t> next_{0};
-  std::thread ahead_;
-  static inline std::atomic<unsigned> running_ahead{0};
-};
-
-}  // namespace detail
-
-namespace {
-
-// What DWARFContext::create(ObjectFile) reads of an executable or shared object, with only the
-// sections a lookup needs, the compressed ones from `inflation`.
-std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(
-    const obj::ObjectFile& object, detail::SectionInflation& inflation,
-    llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections,
-    std::vector<std::string>& failed) {
-  inflation.finish(sections, failed);
-  for (const obj::SectionRef& section : object.sections()) {
-    auto name = section.getName();
-    if (!name) {
-      llvm::consumeError(name.takeError());
-      continue;
-    }
-    // Compressed ones, SHF_COMPRESSED or .zdebug, are inflation's (or left out).
-    if (section.isBSS() || section.isVirtual() || section.isCompressed() ||
-        name->starts_with(".zdebug_")) {
-      continue;
-    }
-    const std::string key = dwarf_section_key(*name);
-    if (!section_needed(key) || sections.count(key) != 0) continue;
-    const auto data = contents_of(section);
-    if (!data) continue;
-    sections[key] = llvm::MemoryBuffer::getMemBuffer(*data, key, false);
-  }
-  auto ignore = [](llvm::Error e) { llvm::consumeError(std::move(e)); };
-  return llvm::DWARFContext::create(sections, object.getBytesInAddress(), object.isLittleEndian(),
-                                    ignore, ignore, /*ThreadSafe=*/true);
 }
 
 }  // namespace
@@ -1320,6 +1028,7 @@ void Module::read_debug_info_ahead() const {
   if (source == nullptr || !from_sections) return;
   impl_->inflation = std::make_unique<detail::SectionInflation>(*source->object);
   impl_->inflation->start_ahead();
+  if (impl_->sup != nullptr) impl_->sup->read_ahead();
 }
 
 const llvm::DWARFContext* Module::Impl::dwarf_context() const {
@@ -1330,7 +1039,8 @@ const llvm::DWARFContext* Module::Impl::dwarf_context() const {
       if (from_sections) {
         if (!inflation) inflation = std::make_unique<detail::SectionInflation>(*source->object);
         std::vector<std::string> failed;
-        dwarf = dwarf_from_sections(*source->object, *inflation, dwarf_sections, failed);
+        dwarf = detail::dwarf_from_sections(*source->object, *inflation, dwarf_sections, failed,
+                                            /*thread_safe=*/true);
         for (const std::string& why : failed) {
           add_warning("debug info of " + origin.path + ": " + why);
         }
