@@ -9,7 +9,7 @@ packages=(
   libjemalloc-dev libjemalloc2 libgoogle-perftools4 elfutils binutils dwz libc6-dbg
   chromium fonts-dejavu-core
   libdebuginfod-dev debuginfod
-  golang-go
+  golang-go rustc
   graphviz libxml2-utils
 )
 missing=()

@@ -238,11 +238,39 @@ constexpr std::string_view kAllocatorNames[] = {
     "__libc_valloc", "__libc_pvalloc", "__posix_memalign",
     // gperftools
     "do_malloc", "do_malloc_or_cpp_alloc", "DoSampledAllocation", "__builtin_new",
-    "__builtin_vec_new", "__builtin_delete", "__builtin_vec_delete"};
+    "__builtin_vec_new", "__builtin_delete", "__builtin_vec_delete",
+    // Rust's allocator shims: __rust_alloc calls __rdl_alloc (the System allocator) or
+    // __rg_alloc (a #[global_allocator]); rustc 1.80+ names them __rustc::__rust_alloc
+    "__rust_alloc", "__rust_alloc_zeroed", "__rust_realloc", "__rust_dealloc", "__rdl_alloc",
+    "__rdl_alloc_zeroed", "__rdl_realloc", "__rdl_dealloc", "__rg_alloc", "__rg_alloc_zeroed",
+    "__rg_realloc", "__rg_dealloc"};
 
 constexpr std::string_view kAllocatorPrefixes[] = {
     "irallocx_prof", "ixallocx_prof", "irealloc_prof", "prof_backtrace",
     "tc_",           "malloc_zone_",  "imalloc"};
+
+// Rust's operator new: the alloc::alloc functions (alloc, realloc, exchange_malloc, ...),
+// Global's Allocator implementation, every GlobalAlloc implementation (std's System,
+// tikv-jemallocator's Jemalloc, a program's own counting wrapper) and the helpers System's
+// calls. Collections that allocate through them (RawVec, hashbrown, Box::new) stay, as
+// std::vector does in C++.
+bool rust_allocator(std::string_view qualified) {
+  constexpr std::string_view kPrefixes[] = {"alloc::alloc::", "<alloc::alloc::Global>::",
+                                            "<alloc::alloc::Global as "};
+  if (std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
+                  [&](std::string_view p) { return qualified.starts_with(p); })) {
+    return true;
+  }
+  // "<X as core::alloc::global::GlobalAlloc>::alloc"; std's own in its older spelling too:
+  // "std::sys::unix::alloc::<impl core::alloc::global::GlobalAlloc for std::alloc::System>::
+  // alloc".
+  if (qualified.find(" as core::alloc::global::GlobalAlloc>::") != std::string_view::npos ||
+      qualified.find("<impl core::alloc::global::GlobalAlloc for ") != std::string_view::npos) {
+    return true;
+  }
+  return qualified.starts_with("std::sys::") &&
+         (qualified.ends_with("::aligned_malloc") || qualified.ends_with("::realloc_fallback"));
+}
 
 bool allocator_base(std::string_view base) {
   if (base.empty()) return false;
@@ -259,7 +287,8 @@ bool allocator_base(std::string_view base) {
 bool is_allocator_function(std::string_view demangled) {
   const std::string_view qualified = function_short_name(demangled);
   if (qualified.find("TCMalloc") != std::string_view::npos || qualified.starts_with("tcmalloc::") ||
-      qualified == "__malloc_alloc_template::allocate" || qualified == "simple_alloc::allocate") {
+      qualified == "__malloc_alloc_template::allocate" || qualified == "simple_alloc::allocate" ||
+      rust_allocator(qualified)) {
     return true;
   }
   const std::string_view base = function_base_name(demangled);

@@ -70,14 +70,37 @@ TEST_CASE("allocator functions, with and without private prefixes") {
                            "irallocx_prof_sample",
                            "imalloc_body",
                            "je_rallocx",
-                           "batch_alloc"}) {
+                           "batch_alloc",
+                           // Rust (legacy and v0 demangling, rustc 1.63 and 1.9x)
+                           "__rust_alloc",
+                           "__rustc::__rust_alloc",
+                           "__rdl_realloc",
+                           "__rg_alloc_zeroed",
+                           "alloc::alloc::alloc",
+                           "alloc::alloc::exchange_malloc",
+                           "alloc::alloc::Global::alloc_impl",
+                           "<alloc::alloc::Global>::alloc_impl_runtime",
+                           "<alloc::alloc::Global as core::alloc::Allocator>::allocate",
+                           "<alloc::alloc::Global as core::alloc::Allocator>::grow",
+                           "<std::alloc::System as core::alloc::global::GlobalAlloc>::alloc",
+                           "<tikv_jemallocator::Jemalloc as "
+                           "core::alloc::global::GlobalAlloc>::alloc",
+                           "<app::Counting as core::alloc::global::GlobalAlloc>::realloc",
+                           "std::sys::unix::alloc::<impl core::alloc::global::GlobalAlloc for "
+                           "std::alloc::System>::alloc",
+                           "std::sys::pal::unix::alloc::aligned_malloc"}) {
     INFO(name);
     CHECK(is_allocator_function(name));
   }
   for (const char* name : {"leak_test", "main", "mallocate",
                            "std::__new_allocator<int>::allocate(unsigned long, void const*)",
                            "my_malloc_wrapper(unsigned long)", "object_je_malloc", "free_list_push",
-                           "operator delete_helper", "je_", "_rjem_", "tcmallocator"}) {
+                           "operator delete_helper", "je_", "_rjem_", "tcmallocator",
+                           "alloc::raw_vec::RawVec<T,A>::allocate_in",
+                           "<alloc::raw_vec::RawVecInner>::finish_grow",
+                           "hashbrown::raw::alloc::inner::do_alloc", "alloc::boxed::Box<T>::new",
+                           "app::alloc::alloc", "my_alloc::alloc::alloc_page",
+                           "<app::Arena as app::Allocate>::alloc"}) {
     INFO(name);
     CHECK_FALSE(is_allocator_function(name));
   }

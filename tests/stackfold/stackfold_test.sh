@@ -436,6 +436,45 @@ cxx_checks() {
   check "$label: --keep-allocator: frames follow make_objects()" grep -q -E ';make_objects\(\);[^ ]+ 48000$' keep
 }
 
+# A Rust program: the allocator layer Rust puts between a collection and malloc (__rust_alloc,
+# alloc::alloc, Global, every GlobalAlloc implementation) is cut as operator new is, with std's
+# System allocator and with a #[global_allocator] of the program's own; no byte is lost.
+case_rust() {
+  need_jemalloc
+  command -v rustc >/dev/null || skip "no rustc"
+  local rust_re='(^|;)(alloc::alloc::|<alloc::alloc::Global|(__rustc::)?__r(ust|dl|g)_(alloc|realloc)|[^;]*GlobalAlloc)'
+  local variant dump
+  for variant in system counting; do
+    local cfg=()
+    [[ $variant == counting ]] && cfg=(--cfg counting)
+    rustc -O -g "${cfg[@]}" -o "rust_$variant" "$SRC/src/rust_alloc.rs" 2>"rustc.err" ||
+      { not_ok "compile rust_alloc.rs ($variant)"; cat rustc.err; continue; }
+    dump=$(profile "$WORK/r$variant" "lg_prof_sample:0" "./rust_$variant") ||
+      { not_ok "rust dump ($variant)"; continue; }
+    sf out err "$dump"
+    check_eq "$variant: exit status 0" "$RC" 0
+    check_eq "$variant: no warning" "$(cat err)" ""
+    sf kept err --keep-allocator "$dump"
+    check "$variant: --keep-allocator shows Rust's allocator layer" grep -Eq "$rust_re" kept
+    check_eq "$variant: no frame of Rust's allocator layer after the cut" \
+      "$(grep -E "$rust_re" out | head -3)" ""
+    check_eq "$variant: no allocator frame after the cut" "$(grep -E "$ALLOCATOR_RE" out | head -3)" ""
+    check_eq "$variant: the cut loses no byte" "$(total_of out)" "$(total_of kept)"
+    check_eq "$variant: the total is the dump's in-use bytes" "$(total_of out)" \
+      "$(awk '$1 == "t*:" { sub(/\[.*/, ""); print $3; exit }' "$dump")"
+    # What the three functions keep: 100 000 u64 in a Vec grown by doubling (capacity 131 072),
+    # 2 000 boxes of 256 bytes and the Vec of their 2 000 pointers (16 000 bytes, jemalloc's
+    # size class 16 KiB).
+    check_eq "$variant: fill_vec keeps its Vec (131072 x 8 bytes)" \
+      "$(value_of out ';rust_alloc::fill_vec;')" 1048576
+    check_eq "$variant: make_boxes keeps 2000 x 256 bytes and 2000 pointers" \
+      "$(value_of out ';rust_alloc::make_boxes;')" 528384
+    check "$variant: make_map's strings and table are in its stacks" \
+      test "$(value_of out ';rust_alloc::make_map;')" -gt 5000
+  done
+  finish
+}
+
 case_cxx_new() {
   need_jemalloc
   $CXX -O2 -g -o cxx_gcc "$SRC/src/cxx_new.cpp" || { not_ok "compile cxx_new.cpp"; finish; }
@@ -1387,6 +1426,7 @@ case "$CASE" in
   gperftools) case_gperftools ;;
   shlib) case_shlib ;;
   cxx_new) case_cxx_new ;;
+  rust) case_rust ;;
   sampled) case_sampled ;;
   metrics) case_metrics ;;
   fixtures) case_fixtures ;;
