@@ -12,8 +12,9 @@
 
 namespace sym::detail {
 
-// Decompresses one xz stream (what MiniDebugInfo holds) into a buffer called `name`; an error
-// saying why when it is not well-formed xz, or its index says more than `limit` bytes (a small
+// Decompresses xz data (what MiniDebugInfo holds: one stream, or several concatenated as xz
+// itself reads them, with stream padding between) into a buffer called `name`; an error saying
+// why when it is not well-formed xz, or its indexes say more than `limit` bytes in all (a small
 // input can hold gigabytes: it is refused before anything is decoded).
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_xz(llvm::StringRef data,
                                                                   std::uint64_t limit,
