@@ -1,5 +1,6 @@
-// libFuzzer target: the heap profile parser (both families), unbiasing of every counts line, and
-// folding the result into every output format (addresses unmapped: no files are opened).
+// libFuzzer target: the heap profile parser (both families, and a symbolized profile's symbol
+// section before them), unbiasing of every counts line, and folding the result into every
+// output format (addresses unmapped: no files are opened).
 #include <libsym/callgraph.h>
 #include <libsym/flamegraph.h>
 #include <libsym/fold.h>
@@ -16,6 +17,16 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   sym::Diagnostics diags;
+  // A symbolized profile's symbol section first; the profile is what follows it.
+  auto section = sym::read_symbol_section(text, &diags);
+  if (!section) {
+    llvm::consumeError(section.takeError());
+    return 0;
+  }
+  if (*section) {
+    if ((*section)->profile_offset > text.size()) __builtin_trap();
+    text = text.substr((*section)->profile_offset);
+  }
   auto profile = sym::parse_heap_profile(text, &diags);
   if (!profile) {
     llvm::consumeError(profile.takeError());

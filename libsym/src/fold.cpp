@@ -601,13 +601,18 @@ struct Folder::Impl {
         }
       }
     }
-    // The leading allocator-or-unresolved run and its last allocator frame.
+    find_run(info);
+    return info;
+  }
+
+  // The leading allocator-or-unresolved run of an address's frames and its last allocator
+  // frame.
+  static void find_run(AddrInfo& info) {
     while (info.run < info.classes.size() && info.classes[info.run] != FrameClass::kOther) {
       if (info.classes[info.run] == FrameClass::kAllocator)
         info.last_alloc = static_cast<int>(info.run);
       ++info.run;
     }
-    return info;
   }
 
   static double value_of(const CountsLine& c, const HeapProfile& p, Metric metric) {
@@ -665,10 +670,12 @@ struct Folder::Impl {
   }
 
   // The maps a dump is symbolized with (--maps, else its own section, else none: raw addresses).
+  // The maps a dump is symbolized with; without any (and without a symbol section, which
+  // describe_all speaks for), a warning.
   const ProcessMap* begin_dump(const HeapProfile& p, const ProcessMap* maps,
-                               const std::string& source, bool is_base) {
+                               const std::string& source, bool is_base, bool has_symbols) {
     const ProcessMap* map = maps != nullptr ? maps : p.has_maps ? &p.maps : nullptr;
-    if (map == nullptr) {
+    if (map == nullptr && !has_symbols) {
       warning(source + ": no MAPPED_LIBRARIES section; frames are shown as raw return addresses");
     }
     if (is_base) has_base = true;
@@ -694,22 +701,102 @@ struct Folder::Impl {
     std::unordered_map<std::uint64_t, std::uint32_t> index;
   };
 
+  // The names a symbolized profile's symbol section gives the return address `pc`: under
+  // pc - 1, where jeprof looks a caller up, else under pc itself (the leaf, as written).
+  const std::string* given_names(std::uint64_t pc, const SymbolSection* symbols) const {
+    if (symbols == nullptr) return nullptr;
+    if (pc != 0) {
+      if (auto it = symbols->names.find(pc - 1); it != symbols->names.end()) return &it->second;
+    }
+    auto it = symbols->names.find(pc);
+    return it != symbols->names.end() ? &it->second : nullptr;
+  }
+
+  // A frame named by the symbol section: "outer--inlined--...", outermost first; jeprof's
+  // "<ADDRESS>" tags (16 hex digits, added to names it took from nm) are left out.
+  AddrInfo describe_given(std::uint64_t pc, const std::string& names, const ProcessMap* map) {
+    std::vector<std::string> outer_first;
+    for (std::size_t at = 0;;) {
+      const std::size_t sep = names.find("--", at);
+      outer_first.push_back(names.substr(at, sep == std::string::npos ? sep : sep - at));
+      if (sep == std::string::npos) break;
+      at = sep + 2;
+    }
+    const Mapping* m = map != nullptr && pc != 0 ? map->find(AbsAddr(pc - 1)) : nullptr;
+    const bool alloc_module = m != nullptr && is_allocator_module(m->path);
+    // Innermost first, as the symbolizer gives frames; without inlines the outermost only.
+    std::vector<std::string> frames(outer_first.rbegin(), outer_first.rend());
+    if (!options.inlines) frames.erase(frames.begin(), frames.end() - 1);
+    auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    AddrInfo info;
+    const std::size_t count = frames.size();
+    for (std::size_t depth = 0; depth < count; ++depth) {
+      std::string raw(trim(frames[depth]));
+      if (raw.size() > 18 && raw.back() == '>' && raw[raw.size() - 18] == '<' &&
+          std::all_of(raw.end() - 17, raw.end() - 1, hex)) {
+        raw.resize(raw.size() - 18);
+      }
+      const std::string name = may_be_mangled(raw) ? demangle_gnu(raw) : raw;
+      const bool unnamed = name.empty() || (name.starts_with("0x") && parse_hex(name));
+      std::string plain = sanitize_frame_name(
+          unnamed ? to_hex(pc)
+                  : options.key == FrameKey::kShortName ? std::string(function_short_name(name))
+                                                        : name);
+      const bool inlined = options.inlines && depth + 1 < count;
+      FoldedFrame f;
+      f.label = unnamed ? plain : label_for(plain, 0, inlined);
+      f.function = unnamed ? std::string() : name;
+      f.module = m != nullptr ? m->path : std::string();
+      f.inlined = inlined;
+      f.address = pc;
+      f.depth = static_cast<std::uint32_t>(depth);
+      // Without the mapping, a name that is no allocator's may still be an allocator internal
+      // that nm named after a neighbour (jeprof's names for stripped libjemalloc frames are
+      // "malloc_usable_size"): such frames count as unresolved, so the cut goes up to the
+      // root-most allocator frame, as jeprof's does.
+      const FrameClass cls = alloc_module || (!unnamed && is_allocator_function(name))
+                                 ? FrameClass::kAllocator
+                             : unnamed || m == nullptr ? FrameClass::kUnresolved
+                                                       : FrameClass::kOther;
+      add_frame(info, std::move(f), plain, cls);
+    }
+    find_run(info);
+    return info;
+  }
+
   DumpAddresses describe_all(const std::unordered_set<std::uint64_t>& distinct,
-                             const ProcessMap* map) {
+                             const ProcessMap* map, const SymbolSection* symbols,
+                             const std::string& source) {
     std::vector<std::uint64_t> pcs(distinct.begin(), distinct.end());
     std::sort(pcs.begin(), pcs.end());  // the symbolizer's order, and a deterministic one
+    // What the dump's symbol section names, as given; the rest from the files in the maps.
+    std::vector<const std::string*> given(pcs.size());
+    std::vector<AbsAddr> addrs;
+    addrs.reserve(pcs.size());
+    for (std::size_t i = 0; i < pcs.size(); ++i) {
+      given[i] = given_names(pcs[i], symbols);
+      if (given[i] == nullptr) addrs.emplace_back(pcs[i]);
+    }
     std::vector<Symbolized> symbolized;
-    if (map != nullptr && !pcs.empty()) {
-      std::vector<AbsAddr> addrs;
-      addrs.reserve(pcs.size());
-      for (auto pc : pcs) addrs.emplace_back(pc);
+    if (map != nullptr && !addrs.empty()) {
       symbolized = symbolizer.symbolize(*map, addrs, Adjust::kReturnAddress);
+    }
+    if (symbols != nullptr && map == nullptr && !addrs.empty()) {
+      warning(source + ": " + std::to_string(addrs.size()) + " of " + std::to_string(pcs.size()) +
+              " addresses have no name in the symbol section and there is no MAPPED_LIBRARIES "
+              "section; they are shown as raw return addresses");
     }
     DumpAddresses out;
     out.infos.reserve(pcs.size());
     out.index.reserve(pcs.size());
+    std::size_t next = 0;  // in symbolized
     for (std::size_t i = 0; i < pcs.size(); ++i) {
-      out.infos.push_back(describe_address(pcs[i], symbolized.empty() ? nullptr : &symbolized[i]));
+      if (given[i] != nullptr) {
+        out.infos.push_back(describe_given(pcs[i], *given[i], map));
+      } else {
+        out.infos.push_back(
+            describe_address(pcs[i], symbolized.empty() ? nullptr : &symbolized[next++]));
+      }
       out.index.emplace(pcs[i], static_cast<std::uint32_t>(i));
     }
     return out;
@@ -740,8 +827,8 @@ struct Folder::Impl {
     }
     check_dump(p, facts, source);
     has_alloc = has_alloc || facts.any_alloc;
-    const ProcessMap* map = begin_dump(p, maps, source, is_base);
-    const DumpAddresses addrs = describe_all(distinct, map);
+    const ProcessMap* map = begin_dump(p, maps, source, is_base, false);
+    const DumpAddresses addrs = describe_all(distinct, map, nullptr, source);
     for (const auto& s : p.samples) {
       const SampleValues v = values_of(s, p);
       if (v != SampleValues{}) fold_sample(s, v, addrs, is_base);
@@ -752,6 +839,17 @@ struct Folder::Impl {
   // section comes last in a dump), the second folds every sample as it is read.
   llvm::Error add_text(std::string_view text, bool mapped, const ProcessMap* maps,
                        const std::string& source, bool is_base, Diagnostics* diags) {
+    // A symbolized profile (jeprof --raw, ClickHouse): its symbol section names the addresses;
+    // the profile follows it, its lines numbered from the start of the file in diagnostics.
+    auto section = read_symbol_section(text, diags);
+    if (!section) return section.takeError();
+    const SymbolSection* symbols = *section ? &**section : nullptr;
+    std::size_t line_offset = 0;
+    if (symbols != nullptr) {
+      text = text.substr(symbols->profile_offset);
+      line_offset = symbols->profile_line;
+    }
+    const std::size_t diags_before = diags != nullptr ? diags->size() : 0;
     const ParseOptions parse{mapped};
     DumpFacts facts;
     std::unordered_set<std::uint64_t> distinct;
@@ -763,11 +861,16 @@ struct Folder::Impl {
           for (AbsAddr pc : s.pcs) distinct.insert(pc.value());
         },
         parse);
+    if (diags != nullptr) {
+      for (std::size_t i = diags_before; i < diags->size(); ++i) {
+        if ((*diags)[i].line != 0) (*diags)[i].line += line_offset;
+      }
+    }
     if (!header) return header.takeError();
     check_dump(*header, facts, source);
     has_alloc = has_alloc || facts.any_alloc;
-    const ProcessMap* map = begin_dump(*header, maps, source, is_base);
-    const DumpAddresses addrs = describe_all(distinct, map);
+    const ProcessMap* map = begin_dump(*header, maps, source, is_base, symbols != nullptr);
+    const DumpAddresses addrs = describe_all(distinct, map, symbols, source);
     distinct = {};
     auto second = parse_heap_profile(
         text, nullptr,

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace sym {
@@ -292,6 +293,95 @@ std::optional<MapsSection> find_maps_section(std::string_view text) {
     if (is_maps_header(line)) return MapsSection{lines.text, lines.number + 1};
   }
   return std::nullopt;
+}
+
+llvm::Expected<std::optional<SymbolSection>> read_symbol_section(std::string_view text,
+                                                                  Diagnostics* diags) {
+  Lines lines{text};
+  std::string_view line;
+  auto trimmed = [](std::string_view l) {
+    while (!l.empty() && (l.back() == ' ' || l.back() == '\t')) l.remove_suffix(1);
+    while (!l.empty() && (l.front() == ' ' || l.front() == '\t')) l.remove_prefix(1);
+    return l;
+  };
+  // "--- NAME", any blanks after the dashes.
+  auto marker = [&](std::string_view l, std::string_view name) {
+    l = trimmed(l);
+    return l.starts_with("---") && trimmed(l.substr(3)) == name;
+  };
+  std::size_t start = 0;  // of the line just read
+  auto next = [&] {
+    start = static_cast<std::size_t>(lines.line_start() - text.data());
+    return lines.next(line);
+  };
+  // Where the line after the one just read starts.
+  auto after = [&] {
+    return lines.line_start() == nullptr
+               ? text.size()
+               : static_cast<std::size_t>(lines.line_start() - text.data());
+  };
+  auto no_profile = [] {
+    return llvm::createStringError(std::errc::invalid_argument,
+                                   "no profile follows the symbol section (--- symbol)");
+  };
+  // jeprof's "%..." command lines may come first.
+  do {
+    if (!next()) return std::nullopt;
+  } while (line.starts_with("%"));
+  if (!marker(line, "symbol")) return std::nullopt;
+  SymbolSection section;
+  auto note = [&](const std::string& why) {
+    if (diags != nullptr) diags->push_back({lines.number, std::string(line.substr(0, 200)), why});
+  };
+  for (;;) {
+    if (!next()) return no_profile();
+    const std::string_view l = trimmed(line);
+    // Any "---" line ends the section, as in jeprof; so does the profile's own first line, should
+    // the "---" be missing.
+    if (l.starts_with("---")) {
+      section.profile_offset = after();
+      section.profile_line = lines.number;
+      if (marker(l, "heap") || marker(l, "growth")) return section;
+      break;
+    }
+    if (l.starts_with("heap_v2/") || l.starts_with("heap profile:")) {
+      section.profile_offset = start;
+      section.profile_line = lines.number - 1;
+      return section;
+    }
+    if (l.empty()) continue;
+    if (l.starts_with("0x") || l.starts_with("0X")) {
+      LineReader r(l);
+      auto address = parse_hex(r.word());
+      const std::string_view name = trimmed(r.rest());
+      if (!address || name.empty()) {
+        note("expected '0xADDRESS NAME[--INLINED...]' in the symbol section");
+        continue;
+      }
+      section.names.insert_or_assign(*address, std::string(name));
+      continue;
+    }
+    const auto eq = l.find('=');
+    if (eq != std::string_view::npos && l.front() >= 'a' && l.front() <= 'z') {
+      if (trimmed(l.substr(0, eq)) == "binary") {
+        section.binary = std::string(trimmed(l.substr(eq + 1)));
+      } else {
+        note("unknown variable in the symbol section, ignored");
+      }
+      continue;
+    }
+    note("expected '0xADDRESS NAME[--INLINED...]' in the symbol section");
+  }
+  // The profile, after its "--- heap" (or "--- growth") line when there is one.
+  while (next()) {
+    if (trimmed(line).empty() || line.starts_with("%")) continue;
+    const bool skip = marker(line, "heap") || marker(line, "growth");
+    section.profile_offset = skip ? after() : start;
+    section.profile_line = skip ? lines.number : lines.number - 1;
+    if (section.profile_offset >= text.size()) return no_profile();
+    return section;
+  }
+  return no_profile();
 }
 
 llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostics* diags) {

@@ -713,6 +713,70 @@ case_inputs() {
 }
 
 # jeprof 5.3.0 as an oracle where it is right, with notes where it is not.
+# jeprof's "symbolized profile" (--- symbol / --- heap: what `jeprof --raw` writes, ClickHouse
+# too): the names come from its symbol section, not from the files, and the folded stacks are
+# jeprof's own answer for that file. Inline names ("outer--inner"), no maps, damaged sections.
+case_symbolized() {
+  need_jemalloc
+  command -v jeprof >/dev/null || skip "no jeprof"
+  $CC -O2 -g -o seed "$SRC/src/seed.c" || { not_ok "compile seed.c"; finish; }
+  local dump
+  dump=$(profile "$WORK/seed" "lg_prof_sample:0" ./seed) || { not_ok "seed dump"; finish; }
+  # jeprof --raw writes the symbol section and "--- heap", then refuses to copy a local file:
+  # the dump is appended as it is.
+  { jeprof --raw ./seed "$dump" 2>/dev/null </dev/null; cat "$dump"; } >sym.heap
+  check "jeprof wrote a symbol section" grep -q '^--- symbol' sym.heap
+  sf ours err sym.heap
+  check_eq "exit status 0" "$RC" 0
+  check_eq "no warning" "$(cat err)" ""
+  jeprof --collapsed sym.heap 2>/dev/null </dev/null | sed -E 's/<[0-9a-f]+>//g' | sort >theirs
+  check_eq "every stack and value as jeprof folds the same file" "$(cat ours)" "$(cat theirs)"
+  check_eq "names from the symbol section (jeprof's, for a frame libsym names otherwise)" \
+    "$(grep -c '@@GLIBCXX' ours)" "$(grep -c '@@GLIBCXX' theirs)"
+  # Without the MAPPED_LIBRARIES section: the same (the allocator cut goes up to the root-most
+  # allocator frame, past the jemalloc internals nm misnamed).
+  sed '/^MAPPED_LIBRARIES:/,$d' sym.heap >nomaps.heap
+  sf nomaps err nomaps.heap
+  check_eq "without maps: the same stacks" "$(cat nomaps)" "$(cat ours)"
+  check_eq "without maps: no warning (every address is named)" "$(cat err)" ""
+  # An inlined frame: leak_test's call site named "leak_test--inlined_helper".
+  sed -E 's/^(0x[0-9a-f]+ leak_test)(<[0-9a-f]+>)?$/\1--inlined_helper/' sym.heap >inl.heap
+  check "the call site in leak_test is in the symbol section" grep -q -- '--inlined_helper$' inl.heap
+  sf inl err inl.heap
+  check_eq "inline names: outer first, inner the leaf" "$(value_of inl ';main;leak_test;inlined_helper [0-9]+$')" 4194304
+  sf inl err --no-inline inl.heap
+  check_eq "--no-inline: the outer function only" "$(value_of inl ';main;leak_test [0-9]+$')" 4194304
+  sf inl err --inline-marker inl.heap
+  check_eq "--inline-marker marks the inlined one" "$(value_of inl ';leak_test;inlined_helper_\[i\] [0-9]+$')" 4194304
+  # Addresses the section does not name: from the maps when the dump has them, raw without.
+  grep -v ' leak_test' sym.heap >partial.heap
+  sf partial err partial.heap
+  check_eq "an unnamed address is symbolized from the maps" "$(value_of partial ';main;leak_test [0-9]+$')" 4194304
+  grep -v ' leak_test' nomaps.heap >partial.heap
+  sf partial err partial.heap
+  check "without maps: said how many are left raw" \
+    grep -q "warning: partial.heap: 1 of [0-9]* addresses have no name in the symbol section and there is no MAPPED_LIBRARIES section" err
+  check_eq "without maps: the unnamed one is its raw address" "$(grep -c ';main;0x[0-9a-f]* ' partial)" 1
+  # Damaged: a bad line in the section (named with its line, the rest read), a counts line of the
+  # profile (its line number counted from the top of the file), a section with no profile.
+  awk 'NR == 3 { print "0xZZ name" } { print }' sym.heap >bad.heap
+  sf badout err bad.heap
+  check "a bad symbol line is named with its number" \
+    grep -q "stackfold: bad.heap:3: expected '0xADDRESS NAME\[--INLINED...\]' in the symbol section: '0xZZ name'" err
+  check_eq "... and the rest is read" "$(cat badout)" "$(cat ours)"
+  local at
+  at=$(grep -n '^heap_v2/' sym.heap | cut -d: -f1)
+  awk -v at=$((at + 1)) 'NR == at { print "  t*: x" } { print }' sym.heap >bad.heap
+  sf badout err bad.heap
+  check "a bad counts line is numbered from the top of the file" \
+    grep -q "stackfold: bad.heap:$((at + 1)): expected counts" err
+  printf -- '--- symbol\n0x1234 f\n' >bad.heap
+  sf badout err bad.heap
+  check_eq "a section without a profile: exit status 1" "$RC" 1
+  check "... saying so" grep -q "stackfold: bad.heap: no profile follows the symbol section" err
+  finish
+}
+
 case_jeprof() {
   need_jemalloc
   command -v jeprof >/dev/null || skip "no jeprof"
@@ -1432,6 +1496,7 @@ case "$CASE" in
   fixtures) case_fixtures ;;
   inputs) case_inputs ;;
   jeprof) case_jeprof ;;
+  symbolized) case_symbolized ;;
   svg) case_svg ;;
   dot) case_dot ;;
   pprof) case_pprof ;;

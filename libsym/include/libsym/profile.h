@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sym {
@@ -101,6 +102,27 @@ struct MapsSection {
 
 // The maps part of a profile: after a "MAPPED_LIBRARIES:" or "--- Memory map: ---" line.
 std::optional<MapsSection> find_maps_section(std::string_view text);
+
+// jeprof's "symbolized profile" (what `jeprof --raw` and ClickHouse write, so that a profile can
+// be read without the program's files): a symbol section, then the profile itself.
+//   --- symbol
+//   binary=/path/to/program                 (optional)
+//   0x00007f0123456789 outer--inlined--...  (names of one address, outermost function first)
+//   ---
+//   --- heap                                (optional)
+//   heap_v2/524288 ...                      (the profile, as the allocator wrote it)
+// The addresses are those jeprof looks up: a caller's return address minus one, the leaf's as
+// written. Lines starting with '%' before it are skipped, as jeprof skips them.
+struct SymbolSection {
+  std::string binary;  // "binary=" when given
+  std::unordered_map<std::uint64_t, std::string> names;  // "outer--inlined--..." by address
+  std::size_t profile_offset = 0;  // where the profile's text starts
+  std::size_t profile_line = 0;    // the number of lines before it
+};
+// The symbol section at the start of `text`; none when `text` does not start with one. Lines
+// it cannot read go to diags; a section without its closing "---" is an error.
+llvm::Expected<std::optional<SymbolSection>> read_symbol_section(std::string_view text,
+                                                                  Diagnostics* diags);
 
 // Parses either family (told apart by the first line). Problems with single lines go to diags
 // (the line is skipped and the rest still parsed). An input that is no heap profile at all is an
