@@ -196,6 +196,9 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   // Without -i the GNU style prints the innermost frame only: the outer frames of the inline
   // chain (their names, call sites, strings) are not even made. The other styles print them all.
   args.symbolizer.frames.inlines = !gnu || args.print.inlines || args.explain;
+  // The llvm style names a physical function after the file's own symbol table
+  // (Symbolizer::use_llvm_names), else as DWARF names it, as llvm-symbolizer does.
+  args.symbolizer.frames.symbol_table_names = args.style != sym::OutputStyle::kLlvm;
   if (args.pid) {
     args.symbolizer.live_pid = sym::parse_dec(*args.pid);
     if (!args.symbolizer.live_pid) {

@@ -1471,7 +1471,8 @@ Module::Lookup Module::Impl::lookup_in(VirtAddr vaddr, const FrameOptions& optio
   // llvm-symbolizer prefer it too. Inlined frames keep their DWARF names.
   // (Without inlines, the one frame may be an inlined function's: then it is left alone.)
   const bool physical = !frames.empty() && !frames.back().inlined;
-  if (hit && cxx_unit && physical && !frames.back().raw_name.starts_with("_Z")) {
+  if (hit && options.symbol_table_names && cxx_unit && physical &&
+      !frames.back().raw_name.starts_with("_Z")) {
     const std::string& dwarf_name = frames.back().raw_name;
     if (hit->name.starts_with("_Z") ||
         (!dwarf_name.empty() && hit->name.starts_with(dwarf_name + "."))) {  // main -> main.cold

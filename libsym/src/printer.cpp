@@ -59,12 +59,16 @@ void append_decimal(std::string& out, std::uint64_t value) {
 // and " (discriminator N)" with the innermost frame's discriminator, on every frame that has a
 // line (GNU reads it once, for the address, and prints it with each frame of the inline
 // chain); a known function without lines prints "??:?"; an address nothing covers "??:0".
+// A PLT entry's name ("abort@plt") is made up from relocations, which binutils' addr2line does
+// not read (llvm-symbolizer does): it answers "??" there.
 void print_gnu(std::string& out, const Symbolized& r, const PrintOptions& o) {
   if (o.addresses) {
     append_padded_hex(out, r.input, o.address_width);
     out += o.pretty ? ": " : "\n";
   }
-  if (r.frames.empty()) {
+  const bool plt_entry = r.symbol && r.symbol->name.ends_with("@plt") && r.frames.size() == 1 &&
+                         r.frames[0].line == 0;
+  if (r.frames.empty() || plt_entry) {
     if (o.functions) out += o.pretty ? "?? " : "??\n";
     out += "??:0\n";
     return;

@@ -26,7 +26,8 @@ check() {  # DESCRIPTION COMMAND...: the command must succeed
 
 # --- GNU addr2line compatibility -------------------------------------------------------------
 # Addresses: the first, a middle and the last byte of every function, and addresses outside any
-# function, so that "??" answers are compared too. Two deliberate differences are left out:
+# function, so that "??" answers are compared too, and every PLT entry. Two deliberate
+# differences are left out:
 # GNU gives an address in the padding after a sized function to that function (it ignores
 # symbol sizes; we answer "??"), and for a local symbol after an empty-named STT_FILE (a shared
 # library's _init and _fini) it prints the empty file name as ":?" where we print "??:?".
@@ -37,6 +38,11 @@ for f in pie_gcc nopie_gcc dwarf4_gcc gz_gcc lld_clang dwarf5_clang multiseg_gcc
           printf '%x\n%x\n%x\n' $((16#$start)) $((16#$start + 16#$size / 2)) $((16#$start + 16#$size - 1))
         done
     echo 0; echo 1; echo ffffffff0
+    # PLT entries: GNU does not name them ("??", where llvm-symbolizer says "abort@plt").
+    readelf -SW "$FX/$f" | sed 's/^ *\[ *[0-9]*\]//' | awk '$1 ~ /^\.plt/ {print $3, $5}' |
+      while read -r start size; do
+        for ((o = 0; o < 16#$size; o += 8)); do printf '%x\n' $((16#$start + o)); done
+      done
   } > "$tmp/addrs"
   for flags in "" "-f" "-a" "-i" "-f -i" "-a -f -i" "-p -f -i" "-a -p -f -i -C" "-s -f" \
                "-f -i -C -s" "-C -f" "-a -p"; do
@@ -431,6 +437,17 @@ for f in pie_gcc nopie_gcc dwarf4_gcc gz_gcc lld_clang dwarf5_clang cxx_gcc cxx_
   function_bytes "$FX/$f" > "$tmp/llvm.addrs"
   result=$(same_as_llvm "$FX/$f" "$tmp/llvm.addrs")
   check "llvm style: $f answers as llvm-symbolizer-19 ($result differ)" \
+    test "${result%/*}" = 0 -a "${result#*/}" -ge 20
+done
+# A stripped C++ program whose DWARF is in its debug file: llvm-symbolizer has no symbol table
+# to name the physical function after and keeps DWARF's short names ("_M_invoke", "main" for
+# "main.cold"); so does the llvm style, where the other styles take the debug file's .symtab.
+for f in cxx_gcc cxx_clang; do
+  objcopy --only-keep-debug "$FX/$f" "$tmp/$f.debug"
+  objcopy --strip-all --add-gnu-debuglink="$tmp/$f.debug" "$FX/$f" "$tmp/$f"
+  function_bytes "$FX/$f" > "$tmp/llvm.addrs"
+  result=$(same_as_llvm "$tmp/$f" "$tmp/llvm.addrs")
+  check "llvm style: $f stripped, DWARF in its debug file, answers as llvm-symbolizer-19 ($result differ)" \
     test "${result%/*}" = 0 -a "${result#*/}" -ge 20
 done
 libc=$(ldd "$M" | awk '$1 ~ /^libc\.so/ {print $3}')

@@ -49,6 +49,11 @@ struct FrameOptions {
   bool inlines = true;
   bool demangle = true;  // fill Frame::function with demangled names
   bool lines = true;     // false: names only (symbol table), no DWARF at all
+  // In a C++ unit, a physical function that DWARF names short ("main" for "main.cold",
+  // "_M_invoke", "__adjust_heap<...>") is named after the symbol table (of the file or its
+  // debug file), as binutils does. false: the DWARF name stays, as llvm-symbolizer keeps it when
+  // the file itself has no symbol there (a stripped file whose DWARF is in a debug file).
+  bool symbol_table_names = true;
 };
 
 struct DebugInfoOrigin {
