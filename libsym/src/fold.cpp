@@ -293,6 +293,13 @@ bool is_allocator_function(std::string_view demangled) {
   }
   const std::string_view base = function_base_name(demangled);
   if (base.empty()) return false;
+  // The allocators' functions are C functions (or global operators, in tcmalloc's anonymous
+  // namespace, rustc's __rustc:: shims): a name in any other scope is the program's own
+  // (Arena::malloc, Pool::free, a class's operator new), as in jeprof, which matches whole names.
+  if (!qualified.starts_with(base) && !qualified.starts_with("(anonymous namespace)::") &&
+      !qualified.starts_with("{anonymous}::") && !qualified.starts_with("__rustc::")) {
+    return false;
+  }
   if (allocator_base(base)) return true;
   // jemalloc's private namespace: "je_", "_rjem_je_", any "_X_je_"; the public prefix "_rjem_".
   if (base.starts_with("_rjem_") && allocator_base(base.substr(6))) return true;

@@ -71,6 +71,7 @@ TEST_CASE("allocator functions, with and without private prefixes") {
                            "imalloc_body",
                            "je_rallocx",
                            "batch_alloc",
+                           "(anonymous namespace)::do_malloc(unsigned long)",
                            // Rust (legacy and v0 demangling, rustc 1.63 and 1.9x)
                            "__rust_alloc",
                            "__rustc::__rust_alloc",
@@ -100,7 +101,11 @@ TEST_CASE("allocator functions, with and without private prefixes") {
                            "<alloc::raw_vec::RawVecInner>::finish_grow",
                            "hashbrown::raw::alloc::inner::do_alloc", "alloc::boxed::Box<T>::new",
                            "app::alloc::alloc", "my_alloc::alloc::alloc_page",
-                           "<app::Arena as app::Allocate>::alloc"}) {
+                           "<app::Arena as app::Allocate>::alloc",
+                           // a program's own functions that share an allocator's name
+                           "Arena::malloc(unsigned long)", "Pool<int>::free(void*)",
+                           "app::realloc", "Arena::operator new(unsigned long)",
+                           "ns::je_malloc_default"}) {
     INFO(name);
     CHECK_FALSE(is_allocator_function(name));
   }
