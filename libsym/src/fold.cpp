@@ -255,8 +255,11 @@ constexpr std::string_view kAllocatorPrefixes[] = {
 // calls. Collections that allocate through them (RawVec, hashbrown, Box::new) stay, as
 // std::vector does in C++.
 bool rust_allocator(std::string_view qualified) {
+  // (The traits' default methods too: GlobalAlloc::realloc for an allocator without its own.)
   constexpr std::string_view kPrefixes[] = {"alloc::alloc::", "<alloc::alloc::Global>::",
-                                            "<alloc::alloc::Global as "};
+                                            "<alloc::alloc::Global as ",
+                                            "core::alloc::global::GlobalAlloc::",
+                                            "core::alloc::Allocator::"};
   if (std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
                   [&](std::string_view p) { return qualified.starts_with(p); })) {
     return true;

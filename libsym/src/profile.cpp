@@ -395,6 +395,23 @@ llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostic
 llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostics* diags,
                                                const SampleSink& sink,
                                                const ParseOptions& options) {
+  // Every line an allocator writes ends with a newline: a last line without one was cut short
+  // (a dump copied while being written, a full disk). It is left out, whatever it would parse
+  // as (a maps line's path cut to "/usr/lib/x86_6" would name a file that is not there), and
+  // said.
+  std::string_view cut;
+  if (const std::size_t nl = text.rfind('\n');
+      nl != std::string_view::npos && nl + 1 < text.size()) {
+    cut = text.substr(nl + 1);
+    text = text.substr(0, nl + 1);
+  }
+  auto report_cut = [&] {
+    if (cut.empty() || diags == nullptr) return;
+    const auto number = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    diags->push_back({number, quote_line(cut, 80),
+                      "the input ends inside this line (no newline after it): cut short? The "
+                      "line is left out"});
+  };
   Lines lines{text};
   lines.release = options.release_read_pages;
   std::string_view first;
@@ -442,6 +459,7 @@ llvm::Expected<HeapProfile> parse_heap_profile(std::string_view text, Diagnostic
   } else {
     parse_gperftools(lines, p, diags, sink);
   }
+  report_cut();
   return p;
 }
 

@@ -89,7 +89,8 @@ TEST_CASE("allocator functions, with and without private prefixes") {
                            "<app::Counting as core::alloc::global::GlobalAlloc>::realloc",
                            "std::sys::unix::alloc::<impl core::alloc::global::GlobalAlloc for "
                            "std::alloc::System>::alloc",
-                           "std::sys::pal::unix::alloc::aligned_malloc"}) {
+                           "std::sys::pal::unix::alloc::aligned_malloc",
+                           "core::alloc::global::GlobalAlloc::realloc"}) {
     INFO(name);
     CHECK(is_allocator_function(name));
   }

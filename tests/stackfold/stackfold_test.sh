@@ -617,7 +617,7 @@ case_fixtures() {
   check "broken counts: cut counts line" grep -q -F "stackfold: $f:16: expected counts 'OBJECTS: BYTES [OBJECTS: BYTES]': '  t*: 5: 50'" err
   sf tr err "$FIX/truncated.heap"
   check_eq "truncated: exit status 1" "$RC" 1
-  check "truncated: the cut line is named" grep -q -F "stackfold: $FIX/truncated.heap:8: expected counts" err
+  check "truncated: the cut line is named" grep -q -F "stackfold: $FIX/truncated.heap:8: the input ends inside this line (no newline after it): cut short? The line is left out: '  t*: 1: 10'" err
   check_eq "truncated: what parsed is printed" "$(cat tr)" '0x400020;0x400010 2048'
   sf bm err "$FIX/bad_maps.heap"
   check_eq "bad maps line: exit status 1" "$RC" 1
@@ -669,6 +669,25 @@ case_inputs() {
   b=$(profile "$WORK/b" "lg_prof_sample:0" ./seed) || { not_ok "dump b"; finish; }
   t=$(profile "$WORK/t" "lg_prof_sample:0" ./threads) || { not_ok "dump t"; finish; }
   sf one err "$a"
+  # A real dump cut short (copied while being written): inside the libc maps line's path, and
+  # inside an '@' line. The cut line is named and left out (a path cut to ".../x86_6" is no
+  # file to open); what is complete still answers; exit 1.
+  local cutat
+  cutat=$(grep -b -m1 'r-xp .*libc\.so' "$a" | cut -d: -f1)
+  cutat=$((cutat + $(grep -m1 'r-xp .*libc\.so' "$a" | wc -c) - 6))
+  head -c "$cutat" "$a" > cut_maps.heap
+  sf cm err cut_maps.heap
+  check_eq "cut in a maps line: exit status 1" "$RC" 1
+  check "cut in a maps line: named with its line" \
+    grep -q "stackfold: cut_maps.heap:$(wc -l < cut_maps.heap | awk '{print $1 + 1}'): the input ends inside this line" err
+  check_eq "cut in a maps line: the cut path is not opened" "$(grep -c 'x86_6\|libc.s[^o]' err)" 0
+  check_eq "cut in a maps line: leak_test still answered" "$(value_of cm ';main;leak_test[; ]')" 4194304
+  cutat=$(grep -b -m1 '^@ ' "$a" | cut -d: -f1)
+  head -c $((cutat + 20)) "$a" > cut_record.heap
+  sf cr err cut_record.heap
+  check_eq "cut in an '@' line: exit status 1" "$RC" 1
+  check "cut in an '@' line: named with its line" \
+    grep -q "stackfold: cut_record.heap:[0-9]*: the input ends inside this line (no newline after it): cut short?" err
   # Two runs of one program: summed into one stack, each dump symbolized with its own maps
   # (the load addresses differ between runs under ASLR).
   sf sum err "$a" "$b"
