@@ -208,6 +208,55 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   return std::nullopt;
 }
 
+// GNU addr2line reads an address with binutils 2.40's bfd_scan_vma(text, 16): blanks first
+// skipped; "-..." is 0; "+..." is read as C reads a number ("0x" hex, "0" octal, else decimal);
+// anything else as hex with an optional "0x"; reading stops at the first other character; no
+// digits is 0; a value too large for 64 bits is all ones.
+std::uint64_t gnu_scan_vma(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])) != 0) ++i;
+  unsigned base = 16;
+  if (i < s.size() && s[i] == '-') return 0;
+  if (i < s.size() && s[i] == '+') {
+    ++i;
+    base = 0;
+  }
+  auto digit = [&](std::size_t at) -> unsigned {
+    if (at >= s.size()) return 99;
+    const char c = s[at];
+    if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
+    if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F') return static_cast<unsigned>(c - 'A' + 10);
+    return 99;
+  };
+  if (i + 2 < s.size() && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X') &&
+      digit(i + 2) < 16) {
+    i += 2;
+    base = 16;
+  } else if (base == 0) {
+    base = i < s.size() && s[i] == '0' ? 8 : 10;
+  }
+  std::uint64_t value = 0;
+  bool saturated = false;
+  for (unsigned d; (d = digit(i)) < base; ++i) {
+    if (value > (UINT64_MAX - d) / base) saturated = true;
+    value = value * base + d;
+  }
+  return saturated ? UINT64_MAX : value;
+}
+
+// llvm-symbolizer reads the first blank-separated word of a line as a number, as C writes
+// one ("0x" hex, "0" octal, else decimal); none when it is not one (it answers "??" then).
+std::optional<std::uint64_t> llvm_scan(std::string_view line) {
+  const std::size_t start = line.find_first_not_of(" \t\r\n\v\f");
+  if (start == std::string_view::npos) return std::nullopt;
+  line.remove_prefix(start);
+  llvm::StringRef word(line.data(), std::min(line.find_first_of(" \t\r\n\v\f"), line.size()));
+  std::uint64_t value = 0;
+  if (word.getAsInteger(0, value)) return std::nullopt;
+  return value;
+}
+
 // Writes each chunk's answers in the order the chunks were answered. Reading standard input,
 // it does so on a thread of its own: the next chunk is looked up while this one is formatted,
 // written and freed (docs/performance.md, fifth round: 5-8 % on libc-rand-100k, same peak memory).
@@ -378,16 +427,86 @@ class Resolver {
   // Resolves addresses and hands their answers to the writer.
   void resolve(std::span<const std::uint64_t> values) {
     if (values.empty()) return;
-    const auto adjust = args_.return_address ? sym::Adjust::kReturnAddress : sym::Adjust::kNone;
-    if (args_.exe && section_) {
-      resolve_in_section(values, adjust);
-    } else if (args_.exe) {
-      std::vector<sym::VirtAddr> addrs(values.begin(), values.end());
-      hand_over(symbolizer_.symbolize_elf(*args_.exe, addrs, adjust));
+    hand_over(look_up(values));
+  }
+
+  // The gnu and llvm styles answer every line (or argument) once, as their originals do: a
+  // line that is no clean address is read as GNU addr2line reads it, or answered "??" as
+  // llvm-symbolizer answers it, with a message. The other styles answer every address of a
+  // line and report the rest (answer()).
+  [[nodiscard]] bool one_answer_per_line() const {
+    return style_ == sym::OutputStyle::kGnu || style_ == sym::OutputStyle::kLlvm;
+  }
+
+  // One address of a line (one_answer_per_line), or none for llvm's "??". A line that is not a
+  // clean address is said, after the answers to what came before it (`before`, resolved
+  // first).
+  std::optional<std::uint64_t> read_line(std::string_view line, const std::string& source,
+                                         std::size_t number,
+                                         std::vector<std::optional<std::uint64_t>>& before) {
+    const std::size_t start = line.find_first_not_of(" \t\r");
+    const std::string_view text =
+        start == std::string_view::npos
+            ? std::string_view{}
+            : line.substr(start, line.find_last_not_of(" \t\r") - start + 1);
+    std::optional<std::uint64_t> hex;
+    if (text.find_first_of(" \t") == std::string_view::npos) hex = sym::parse_hex(text);
+    std::optional<std::uint64_t> value;
+    // The line is the clean hexadecimal address it was read as.
+    auto as_written = [&] { return hex.has_value() && value.has_value() && *hex == *value; };
+    std::string why;
+    if (style_ == sym::OutputStyle::kGnu) {
+      value = gnu_scan_vma(line);
+      // An ELF32 file's addresses are 32 bits: GNU drops the bits above.
+      if (exe_is_32bit_) *value &= 0xffffffffU;
+      if (!text.empty() && !as_written()) {
+        why = hex ? "is wider than the file's 32-bit addresses" : "is not a hexadecimal address";
+        why += "; read as " + sym::to_hex(*value) + ", as GNU addr2line reads it";
+      }
     } else {
-      std::vector<sym::AbsAddr> addrs(values.begin(), values.end());
-      hand_over(symbolizer_.symbolize(map_, addrs, adjust));
+      value = llvm_scan(line);
+      if (!text.empty() && !value) {
+        why = "is not an address; answered ??, as llvm-symbolizer answers it";
+      } else if (!text.empty() && !as_written()) {
+        why = "read as " + sym::to_hex(*value) +
+              ", as llvm-symbolizer reads it (without 0x: decimal, or octal after a 0)";
+      }
     }
+    if (!why.empty()) {
+      answer_lines(before);
+      before.clear();
+      writer_.drain();
+      std::fprintf(stderr, "mapresolve: %s%s: '%s' %s\n", source.c_str(),
+                   number == 0 ? "" : (":" + std::to_string(number)).c_str(),
+                   sym::quote_line(text).c_str(), why.c_str());
+      had_input_error_ = true;
+    }
+    return value;
+  }
+
+  // Answers lines read by read_line, in order.
+  void answer_lines(std::span<const std::optional<std::uint64_t>> lines) {
+    if (lines.empty()) return;
+    std::vector<std::uint64_t> values;
+    values.reserve(lines.size());
+    for (const auto& v : lines) {
+      if (v) values.push_back(*v);
+    }
+    std::vector<sym::Symbolized> found =
+        values.empty() ? std::vector<sym::Symbolized>{} : look_up(values);
+    if (found.size() == lines.size()) {
+      hand_over(std::move(found));
+      return;
+    }
+    std::vector<sym::Symbolized> out(lines.size());
+    for (std::size_t i = 0, k = 0; i < lines.size(); ++i) {
+      if (lines[i]) {
+        out[i] = std::move(found[k++]);
+      } else {
+        out[i].reason = sym::Reason::kNotAnAddress;
+      }
+    }
+    hand_over(std::move(out));
   }
 
   // To the writer; in the llvm style, the function that is not inlined named as
@@ -400,7 +519,8 @@ class Resolver {
   // addr2line -j: offsets into one section, answered as its address plus the offset and
   // printed as given (--explain walks from that address); an offset past the section's end
   // has no answer ("??"), as in GNU's.
-  void resolve_in_section(std::span<const std::uint64_t> offsets, sym::Adjust adjust) {
+  std::vector<sym::Symbolized> look_up_in_section(std::span<const std::uint64_t> offsets,
+                                                  sym::Adjust adjust) {
     std::vector<sym::VirtAddr> addrs;
     std::vector<std::size_t> inside;
     std::vector<sym::Symbolized> out(offsets.size());
@@ -419,7 +539,19 @@ class Resolver {
       out[inside[k]] = std::move(found[k]);
       if (!args_.explain) out[inside[k]].input = offsets[inside[k]];
     }
-    hand_over(std::move(out));
+    return out;
+  }
+
+  // The answers to addresses (to offsets into -j's section).
+  std::vector<sym::Symbolized> look_up(std::span<const std::uint64_t> values) {
+    const auto adjust = args_.return_address ? sym::Adjust::kReturnAddress : sym::Adjust::kNone;
+    if (args_.exe && section_) return look_up_in_section(values, adjust);
+    if (args_.exe) {
+      std::vector<sym::VirtAddr> addrs(values.begin(), values.end());
+      return symbolizer_.symbolize_elf(*args_.exe, addrs, adjust);
+    }
+    std::vector<sym::AbsAddr> addrs(values.begin(), values.end());
+    return symbolizer_.symbolize(map_, addrs, adjust);
   }
 
   // Everything handed to the writer is written.
@@ -440,6 +572,7 @@ class Resolver {
       print_.demangle = !args_.no_demangle;
     }
     if (exe != nullptr) print_.address_width = exe->is_64bit() ? 16 : 8;
+    exe_is_32bit_ = exe != nullptr && !exe->is_64bit();
   }
 
   void format(std::string& out, const sym::Symbolized& r) {
@@ -460,6 +593,7 @@ class Resolver {
   sym::Symbolizer symbolizer_;
   sym::ProcessMap map_;
   bool had_input_error_ = false;
+  bool exe_is_32bit_ = false;  // -e names an ELF32 file
   Writer writer_;  // last: its thread formats with the members above
 };
 
@@ -471,6 +605,7 @@ void serve_stdin(Resolver& resolver) {
   char buf[1 << 16];
   std::vector<std::uint64_t> values;
   std::vector<std::string_view> line_tokens;
+  std::vector<std::optional<std::uint64_t>> lines;  // one_answer_per_line
   for (;;) {
     ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
@@ -479,6 +614,19 @@ void serve_stdin(Resolver& resolver) {
     std::size_t end = eof ? pending.size() : pending.rfind('\n');
     if (end == std::string::npos) continue;
     std::string_view chunk(pending.data(), end);
+    if (resolver.one_answer_per_line()) {
+      while (!chunk.empty()) {
+        auto nl = chunk.find('\n');
+        std::string_view line = chunk.substr(0, nl);
+        chunk = nl == std::string_view::npos ? std::string_view{} : chunk.substr(nl + 1);
+        lines.push_back(resolver.read_line(line, "<stdin>", ++line_number, lines));
+      }
+      resolver.answer_lines(lines);
+      lines.clear();
+      pending.erase(0, eof ? pending.size() : end + 1);
+      if (eof) break;
+      continue;
+    }
     // Good lines are answered together; a line with a bad token is answered on its own so that
     // its message can name it, after everything before it.
     while (!chunk.empty()) {
@@ -521,7 +669,13 @@ int main(int argc, char** argv) {
   if (auto code = parse_args(argc, argv, args)) return *code;
   Resolver resolver(args, args.addresses.empty());
   if (!resolver.load()) return kExitInput;
-  if (!args.addresses.empty()) {
+  if (!args.addresses.empty() && resolver.one_answer_per_line()) {
+    std::vector<std::optional<std::uint64_t>> lines;
+    for (const std::string& a : args.addresses) {
+      lines.push_back(resolver.read_line(a, "argument", 0, lines));
+    }
+    resolver.answer_lines(lines);
+  } else if (!args.addresses.empty()) {
     const std::vector<std::string_view> tokens(args.addresses.begin(), args.addresses.end());
     resolver.answer(tokens, "argument", 0);
   } else {

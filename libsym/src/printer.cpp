@@ -101,7 +101,7 @@ void print_gnu(std::string& out, const Symbolized& r, const PrintOptions& o) {
 // llvm-symbolizer's default LLVM style: "function\nfile:line:column\n" per frame, a blank line
 // after each address; -p joins frames with " (inlined by) ".
 void print_llvm(std::string& out, const Symbolized& r, const PrintOptions& o) {
-  if (o.addresses) {
+  if (o.addresses && r.reason != Reason::kNotAnAddress) {  // no address to print: "??" alone
     out += to_hex(r.input);
     out += o.pretty ? ": " : "\n";
   }

@@ -117,14 +117,43 @@ printf '%s\nnot-an-address\n0x%s\n\n  %s  \n' "$main_addr" "$main_addr" "$main_a
   | "$M" -e "$FX/pie_gcc" -f > "$tmp/out" 2> "$tmp/err"
 rc=$?
 check "bad stdin line gives exit 1" test "$rc" = 1
-check "bad stdin line is named with its number" grep -q "<stdin>:2: not a hexadecimal address: 'not-an-address'" "$tmp/err"
+check "bad stdin line is named with its number" grep -q "<stdin>:2: 'not-an-address' is not a hexadecimal address; read as 0x0, as GNU addr2line reads it" "$tmp/err"
 check "all good lines are answered" test "$(grep -c '^main$' "$tmp/out")" = 3
-# On one stream the message comes between the answer to line 1 and those to lines 3 and 5
+check "one answer per line, as GNU's (the bad and the empty line: ??)" test "$(grep -c '^??$' "$tmp/out")" = 2
+# On one stream the message comes between the answer to line 1 and those to lines 3 to 5
 # (answers are written on a thread of their own, messages wait for them).
 printf '%s\nnot-an-address\n0x%s\n\n  %s  \n' "$main_addr" "$main_addr" "$main_addr" \
   | "$M" -e "$FX/pie_gcc" -f > "$tmp/both" 2>&1
 check "the message for line 2 follows line 1's answer and precedes the others" \
-  test "$(grep -n 'not a hexadecimal' "$tmp/both" | cut -d: -f1),$(wc -l < "$tmp/both")" = 3,7
+  test "$(grep -n 'not a hexadecimal' "$tmp/both" | cut -d: -f1),$(wc -l < "$tmp/both")" = 3,11
+# Lines that are no clean address, as the originals read them, one answer per line: GNU's
+# bfd_scan_vma (hex up to the first other character, "-..." is 0, "+..." read as C reads a
+# number, too large saturates) and llvm-symbolizer's (the first word, C's bases, else "??"
+# with no address). On stdin and as arguments.
+printf '%s\n' "0x$main_addr" "" "0xZZ" hello "0x${main_addr}zz" "$main_addr $main_addr" "-1" \
+  "+10" "+0x10" "+010" " 0X$main_addr" "0x" "x10" "1ffffffffffffffffff" "$((16#$main_addr))" \
+  > "$tmp/weird"
+addr2line -a -f -i -e "$FX/pie_gcc" < "$tmp/weird" > "$tmp/gnu.out"
+"$M" -a -f -i -e "$FX/pie_gcc" < "$tmp/weird" > "$tmp/our.out" 2> "$tmp/err"
+check "odd lines: every answer as GNU addr2line's" cmp -s "$tmp/gnu.out" "$tmp/our.out"
+check "odd lines: each said, with its line" \
+  test "$(grep -c "^mapresolve: <stdin>:[0-9]*: '.*'" "$tmp/err")" = 11
+mapfile -t weird < "$tmp/weird"
+addr2line -a -f -e "$FX/pie_gcc" "${weird[@]}" > "$tmp/gnu.out"
+"$M" -a -f -e "$FX/pie_gcc" "${weird[@]}" > "$tmp/our.out" 2> /dev/null
+check "odd arguments: every answer as GNU addr2line's" cmp -s "$tmp/gnu.out" "$tmp/our.out"
+llvm-symbolizer-19 -a -e "$FX/pie_gcc" < "$tmp/weird" > "$tmp/llvm.out" 2> /dev/null
+"$M" --output=llvm -a -e "$FX/pie_gcc" < "$tmp/weird" > "$tmp/our.out" 2> /dev/null
+check "odd lines: every answer as llvm-symbolizer-19's" cmp -s "$tmp/llvm.out" "$tmp/our.out"
+# An ELF32 file's addresses are 32 bits: GNU reads 0x1XXXXXXXX as 0xXXXXXXXX.
+entry=$(readelf -h "$FX/foreign_i386" | awk '/Entry point/ {print $4}')
+for a in "$entry" "0x1${entry#0x}" 0xffffffffffffffff; do
+  addr2line -a -f -e "$FX/foreign_i386" "$a"
+done > "$tmp/gnu.out"
+for a in "$entry" "0x1${entry#0x}" 0xffffffffffffffff; do
+  "$M" -a -f -e "$FX/foreign_i386" "$a" 2> "$tmp/err"
+done > "$tmp/our.out"
+check "ELF32: addresses wider than 32 bits read as GNU reads them" cmp -s "$tmp/gnu.out" "$tmp/our.out"
 
 # --- coprocess: each answer is flushed before more input arrives ------------------------------
 coproc MR { "$M" -e "$FX/pie_gcc" -f; }

@@ -49,6 +49,7 @@ enum class Reason {
   kBadObject,        // not a readable ELF file
   kOutsideSegments,  // the file offset is in no PT_LOAD segment
   kNoSymbol,         // valid module and vaddr, but no symbol or debug info covers it
+  kNotAnAddress,     // the input was no address (llvm-symbolizer answers such a line "??")
 };
 
 // A short lowercase phrase ("unmapped address", "file changed since the snapshot", ...).
