@@ -112,6 +112,32 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Whether `rest` ("constprop.0.isra.0", "cold") is nothing but the suffixes GCC gives clones of
+// a function: cold, localalias, and part, isra, constprop, lto_priv with a number.
+bool only_clone_suffixes(std::string_view rest) {
+  auto number = [](std::string_view n) {
+    return !n.empty() && n.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  // The text up to the next '.', taken off `rest`.
+  auto next_word = [](std::string_view& rest) {
+    const std::size_t dot = rest.find('.');
+    const std::string_view word = rest.substr(0, dot);
+    rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+    return word;
+  };
+  for (;;) {
+    const std::string_view word = next_word(rest);
+    const bool numbered =
+        word == "part" || word == "isra" || word == "constprop" || word == "lto_priv";
+    if (!numbered && word != "cold" && word != "localalias") return false;
+    std::string_view peek = rest;
+    if (numbered || (word == "cold" && number(next_word(peek)))) {
+      if (!number(next_word(rest))) return false;
+    }
+    if (rest.empty()) return true;
+  }
+}
+
 // Removes what may follow a parameter list: cv/ref qualifiers, noexcept, clone suffixes.
 std::string_view strip_suffixes(std::string_view s) {
   for (;;) {
@@ -218,6 +244,37 @@ std::string_view function_base_name(std::string_view demangled) {
     }
   }
   return s;
+}
+
+std::string_view without_clone_suffixes(std::string_view name) {
+  for (;;) {
+    // Demangled: " [clone .cold]" (GNU), " (.cold)" (LLVM).
+    if (name.ends_with("]")) {
+      const auto open = name.rfind(" [clone .");
+      if (open != std::string_view::npos && name.find(']', open) == name.size() - 1) {
+        name = name.substr(0, open);
+        continue;
+      }
+    }
+    if (name.ends_with(")")) {
+      const auto open = name.rfind(" (.");
+      if (open != std::string_view::npos && name.find(')', open) == name.size() - 1) {
+        name = name.substr(0, open);
+        continue;
+      }
+    }
+    // A plain symbol name: "main.cold", "foo.constprop.0.isra.0".
+    bool cut = false;
+    for (std::size_t dot = name.find('.'); dot != std::string_view::npos && dot > 0;
+         dot = name.find('.', dot + 1)) {
+      if (only_clone_suffixes(name.substr(dot + 1))) {
+        name = name.substr(0, dot);
+        cut = true;
+        break;
+      }
+    }
+    if (!cut) return name;
+  }
 }
 
 namespace {
@@ -584,7 +641,8 @@ struct Folder::Impl {
         const std::size_t first = options.inlines ? 0 : r->frames.size() - 1;
         for (std::size_t i = first; i < r->frames.size(); ++i) {
           const Frame& src = r->frames[i];
-          const std::string& name = name_of(src);
+          // A clone (".cold", ".isra.0") is its function: one frame in every output.
+          const std::string name(without_clone_suffixes(name_of(src)));
           if (name.empty()) {
             unknown(static_cast<std::uint32_t>(i - first));
             continue;
@@ -746,7 +804,8 @@ struct Folder::Impl {
           std::all_of(raw.end() - 17, raw.end() - 1, hex)) {
         raw.resize(raw.size() - 18);
       }
-      const std::string name = may_be_mangled(raw) ? demangle_gnu(raw) : raw;
+      const std::string name(
+          without_clone_suffixes(may_be_mangled(raw) ? demangle_gnu(raw) : raw));
       const bool unnamed = name.empty() || (name.starts_with("0x") && parse_hex(name));
       std::string plain = sanitize_frame_name(
           unnamed ? to_hex(pc)

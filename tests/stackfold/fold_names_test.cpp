@@ -116,6 +116,27 @@ TEST_CASE("allocator functions, with and without private prefixes") {
   CHECK_FALSE(sym::is_allocator_module("/srv/jemalloc-user/app"));
 }
 
+TEST_CASE("clones are their function") {
+  using sym::without_clone_suffixes;
+  CHECK(without_clone_suffixes("foo(int) [clone .isra.0]") == "foo(int)");
+  CHECK(without_clone_suffixes("(anonymous namespace)::Hidden::make(int) [clone .constprop.0] "
+                               "[clone .isra.0]") == "(anonymous namespace)::Hidden::make(int)");
+  CHECK(without_clone_suffixes("throw_and_catch(int) [clone .cold]") == "throw_and_catch(int)");
+  CHECK(without_clone_suffixes("f() (.cold)") == "f()");
+  CHECK(without_clone_suffixes("main.cold") == "main");
+  CHECK(without_clone_suffixes("foo.constprop.0.isra.0") == "foo");
+  CHECK(without_clone_suffixes("foo.part.12") == "foo");
+  CHECK(without_clone_suffixes("foo.cold.3") == "foo");
+  CHECK(without_clone_suffixes("bar.lto_priv.0") == "bar");
+  // Not clones: a static initializer named after its file, a version, a member named cold.
+  CHECK(without_clone_suffixes("_GLOBAL__sub_I_main.cpp") == "_GLOBAL__sub_I_main.cpp");
+  CHECK(without_clone_suffixes("foo.part") == "foo.part");
+  CHECK(without_clone_suffixes("foo.isra.x") == "foo.isra.x");
+  CHECK(without_clone_suffixes("Engine::cold(int)") == "Engine::cold(int)");
+  CHECK(without_clone_suffixes(".cold") == ".cold");
+  CHECK(without_clone_suffixes("f(int) [abi:cxx11]") == "f(int) [abi:cxx11]");
+}
+
 TEST_CASE("frame names are safe in folded lines") {
   using sym::sanitize_frame_name;
   CHECK(sanitize_frame_name("a;b") == "a:b");

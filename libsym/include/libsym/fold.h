@@ -134,6 +134,12 @@ class Folder {
 // "ns::f(int) const" -> "ns::f", "operator new[](unsigned long)" -> "operator new[]".
 std::string_view function_short_name(std::string_view demangled);
 
+// The name without the suffixes of a compiler's clone of the function: demangled " [clone
+// .cold]" (GNU) or " (.constprop.0)" (LLVM), or a symbol's ".cold", ".part.N", ".isra.N",
+// ".constprop.N", ".lto_priv.N", ".localalias": "foo(int) [clone .isra.0]" -> "foo(int)",
+// "main.cold" -> "main". A clone is the same function in a profile.
+std::string_view without_clone_suffixes(std::string_view name);
+
 // The last component of the short name without template arguments:
 // "void* fallback_impl<false>(unsigned long)" -> "fallback_impl", "a::b<int>::c<x>()" -> "c".
 std::string_view function_base_name(std::string_view demangled);
