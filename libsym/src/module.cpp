@@ -120,6 +120,7 @@ struct Module::Impl {
   // checked file's context is kept: LLVM holds it weakly, and reads this one, not a new one.
   bool split_unit_checked(llvm::DWARFUnit& skeleton, UnitFacts& facts) const;
   mutable std::vector<std::shared_ptr<llvm::DWARFContext>> split_contexts;
+  mutable bool dwo_missing_told = false;  // a warning names the first .dwo file not found
   // Checks every DIE of the unit (once) before LLVM extracts them; when the unit refers into
   // other units, every unit of the file. False when the unit, or the file's DWARF, is refused.
   bool all_dies_checked(llvm::DWARFUnit& unit, UnitFacts& facts) const;
@@ -895,7 +896,18 @@ bool Module::Impl::split_unit_checked(llvm::DWARFUnit& skeleton, UnitFacts& fact
   }
   llvm::sys::path::append(path, *name);
   std::shared_ptr<llvm::DWARFContext> split = skeleton.getContext().getDWOContext(path);
-  if (split == nullptr) return true;  // not found: LLVM answers from the skeleton alone
+  if (split == nullptr) {
+    // Not found (or no ELF): LLVM answers from the skeleton alone, without inline frames, and
+    // llvm-symbolizer says nothing; we say so, once per module.
+    if (!dwo_missing_told) {
+      dwo_missing_told = true;
+      add_warning("split debug info " + std::string(path) + " of " + origin.path +
+                  " (for the unit at " + to_hex(skeleton.getOffset()) +
+                  ") not found: the functions it describes have no inline frames, and names "
+                  "only from the symbol table (other units' .dwo files may be missing too)");
+    }
+    return true;
+  }
   auto refuse = [&](const llvm::DWARFUnit& unit, const detail::DieCheck& check) {
     facts.cache.line_table_only = true;
     add_warning("split debug info " + std::string(path) + " of " + origin.path +

@@ -264,6 +264,18 @@ check "split DWARF batch: answered" test $? = 0
 check "split DWARF batch: lines from the .dwo files" \
   test "$(tr '\n' ' ' < "$tmp/split.out")" = "main $tmp/split/a.c:2 g $tmp/split/b.c:1 "
 
+# A .dwo file gone (deleted after the build, not copied with the program): the unit answers
+# from the skeleton, and a warning names the file (llvm-symbolizer says nothing).
+mkdir -p "$tmp/split/moved"
+b_dwo=$(ls "$tmp"/split/*b.dwo)  # prog-b.dwo (GCC 12 compiling and linking at once) or b.dwo
+cp "$b_dwo" "$tmp/split/moved/"
+rm "$b_dwo"
+printf '%s\n%s\n' "$split_main" "$split_g" | "$M" -e "$tmp/split/prog" -f > "$tmp/split.out" 2> "$tmp/split.err"
+check "split DWARF, a .dwo missing: answered" test "$(sed -n 3p "$tmp/split.out")" = g
+check "split DWARF, a .dwo missing: said once, naming it" \
+  test "$(grep -c "warning: $tmp/split/prog: split debug info $b_dwo of $tmp/split/prog (for the unit at 0x[0-9a-f]*) not found" "$tmp/split.err")" = 1
+mv "$tmp/split/moved/$(basename "$b_dwo")" "$tmp/split/"
+
 # --- split DWARF in C++: the same answers as without it ------------------------------------
 # GCC's skeleton unit has no DW_AT_language (the .dwo has it): the unit must still count as
 # C++, or the physical frame of a lambda's _M_manager is left with its short DWARF name.
