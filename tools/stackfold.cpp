@@ -372,9 +372,18 @@ class Run {
     }
     // Streamed: the samples are folded as they are read, never all held at once.
     sym::Diagnostics diags;
+    // When the dump was written: files modified since are named (Folder::add_text).
+    std::optional<std::int64_t> written;
+    if (path != "-") {
+      if (auto id = sym::identify_regular_file(path)) {
+        written = id->mtime_ns;
+      } else {
+        llvm::consumeError(id.takeError());
+      }
+    }
     llvm::Error error = folder_.add_text(text->text(), text->mapped(),
                                          args_.maps_file ? &maps_ : nullptr, source, is_base,
-                                         &diags);
+                                         &diags, written);
     report(diags, source);
     if (error) {
       // A bad first line was reported above with its number; other reasons (empty input) here.

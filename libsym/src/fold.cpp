@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <iterator>
 #include <map>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -833,9 +835,34 @@ struct Folder::Impl {
     return info;
   }
 
+  // A mapped file modified after the dump was written is named, once per dump: rebuilt in
+  // place (`cp new prog` keeps the inode, which is all the maps line records), its names are
+  // not those of the code that ran.
+  void warn_modified(const std::vector<Symbolized>& symbolized, const std::string& source,
+                     std::int64_t written_ns) {
+    auto utc = [](std::int64_t ns) {
+      const std::time_t t = static_cast<std::time_t>(ns / 1000000000);
+      std::tm tm{};
+      char buf[32] = "?";
+      if (gmtime_r(&t, &tm) != nullptr) std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+      return std::string(buf) + " UTC";
+    };
+    std::set<std::string> seen;
+    for (const Symbolized& r : symbolized) {
+      if (r.module.empty() || r.mapping == nullptr || !seen.insert(r.module).second) continue;
+      const Module* module = symbolizer.module_for(r.module, r.mapping, nullptr, nullptr);
+      if (module == nullptr || module->identity().mtime_ns <= written_ns) continue;
+      warning(source + ": " + r.module + " was modified at " + utc(module->identity().mtime_ns) +
+              ", after the dump was written (" + utc(written_ns) +
+              "): if it was rebuilt or replaced in place since, its names are not those of the "
+              "code that ran");
+    }
+  }
+
   DumpAddresses describe_all(const std::unordered_set<std::uint64_t>& distinct,
                              const ProcessMap* map, const SymbolSection* symbols,
-                             const std::string& source) {
+                             const std::string& source,
+                             std::optional<std::int64_t> written_ns = std::nullopt) {
     std::vector<std::uint64_t> pcs(distinct.begin(), distinct.end());
     std::sort(pcs.begin(), pcs.end());  // the symbolizer's order, and a deterministic one
     // What the dump's symbol section names, as given; the rest from the files in the maps.
@@ -849,6 +876,7 @@ struct Folder::Impl {
     std::vector<Symbolized> symbolized;
     if (map != nullptr && !addrs.empty()) {
       symbolized = symbolizer.symbolize(*map, addrs, Adjust::kReturnAddress);
+      if (written_ns) warn_modified(symbolized, source, *written_ns);
     }
     if (symbols != nullptr && map == nullptr && !addrs.empty()) {
       warning(source + ": " + std::to_string(addrs.size()) + " of " + std::to_string(pcs.size()) +
@@ -907,7 +935,8 @@ struct Folder::Impl {
   // Two streaming passes over the text: the first collects the distinct addresses (the maps
   // section comes last in a dump), the second folds every sample as it is read.
   llvm::Error add_text(std::string_view text, bool mapped, const ProcessMap* maps,
-                       const std::string& source, bool is_base, Diagnostics* diags) {
+                       const std::string& source, bool is_base, Diagnostics* diags,
+                       std::optional<std::int64_t> written_ns) {
     // A symbolized profile (jeprof --raw, ClickHouse): its symbol section names the addresses;
     // the profile follows it, its lines numbered from the start of the file in diagnostics.
     auto section = read_symbol_section(text, diags);
@@ -939,7 +968,7 @@ struct Folder::Impl {
     check_dump(*header, facts, source);
     has_alloc = has_alloc || facts.any_alloc;
     const ProcessMap* map = begin_dump(*header, maps, source, is_base, symbols != nullptr);
-    const DumpAddresses addrs = describe_all(distinct, map, symbols, source);
+    const DumpAddresses addrs = describe_all(distinct, map, symbols, source, written_ns);
     distinct = {};
     auto second = parse_heap_profile(
         text, nullptr,
@@ -1008,8 +1037,9 @@ void Folder::add(const HeapProfile& profile, const ProcessMap* maps, const std::
 }
 
 llvm::Error Folder::add_text(std::string_view text, bool mapped, const ProcessMap* maps,
-                             const std::string& source, bool is_base, Diagnostics* diags) {
-  return impl_->add_text(text, mapped, maps, source, is_base, diags);
+                             const std::string& source, bool is_base, Diagnostics* diags,
+                             std::optional<std::int64_t> written_ns) {
+  return impl_->add_text(text, mapped, maps, source, is_base, diags, written_ns);
 }
 
 FoldedProfile Folder::result() const {

@@ -115,8 +115,12 @@ class Folder {
   // is read, so memory grows with the distinct addresses and folded stacks, not with the dump.
   // `text` may be a file mapping (ProfileText::mapped()): its pages are released behind the
   // parser. Line problems go to `diags`; an input that is no heap profile is an error.
+  // `written_ns`, when known, is when the dump was written (its file's mtime): a mapped file
+  // modified after it (rebuilt in place, keeping its inode) is named in a warning, since its
+  // names may not be those of the code that ran.
   llvm::Error add_text(std::string_view text, bool mapped, const ProcessMap* maps,
-                       const std::string& source, bool is_base, Diagnostics* diags);
+                       const std::string& source, bool is_base, Diagnostics* diags,
+                       std::optional<std::int64_t> written_ns = std::nullopt);
 
   // The folded result (stacks whose rounded values are all zero are left out).
   [[nodiscard]] FoldedProfile result() const;

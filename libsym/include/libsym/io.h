@@ -16,6 +16,7 @@ struct FileIdentity {
   std::uint64_t dev = 0;    // st_dev
   std::uint64_t inode = 0;  // st_ino
   std::uint64_t size = 0;   // st_size
+  std::int64_t mtime_ns = 0;  // st_mtim, nanoseconds since the epoch; 0 unknown
   auto operator<=>(const FileIdentity&) const = default;
 };
 
