@@ -513,6 +513,7 @@ class Resolver {
   // llvm-symbolizer names it first.
   void hand_over(std::vector<sym::Symbolized> answers) {
     if (style_ == sym::OutputStyle::kLlvm) symbolizer_.use_llvm_names(answers, print_.demangle);
+    if (style_ == sym::OutputStyle::kGnu) symbolizer_.use_gnu_names(answers);
     writer_.write(std::move(answers));
   }
 

@@ -170,6 +170,18 @@ struct Module::Impl {
   mutable std::vector<LlvmSymbol> llvm_symbols;
   mutable std::once_flag llvm_symbols_made;
   void make_llvm_symbols() const;
+  // gnu_alias's table, made at its first call: every function or label, by address, then by
+  // its place in the table.
+  struct GnuSymbol {
+    std::uint64_t address;
+    std::uint64_t size;  // 1 for an unsized one, as binutils counts it
+    std::size_t index;
+    bool function;  // STT_FUNC or STT_GNU_IFUNC; else STT_NOTYPE
+    std::string name;
+  };
+  mutable std::vector<GnuSymbol> gnu_symbols;
+  mutable std::once_flag gnu_symbols_made;
+  void make_gnu_symbols() const;
   // The file's .eh_frame (and .eh_frame_hdr), read at the first unwind_range.
   mutable std::unique_ptr<detail::UnwindTable> unwind;
   mutable std::once_flag unwind_made;
@@ -1161,6 +1173,73 @@ void Module::Impl::make_llvm_symbols() const {
   auto same_address = [](const auto& a, const auto& b) { return a.address == b.address; };
   llvm_symbols.erase(std::unique(llvm_symbols.begin(), llvm_symbols.end(), same_address),
                      llvm_symbols.end());
+}
+
+void Module::Impl::make_gnu_symbols() const {
+  const obj::ELFObjectFileBase* elf = file.elf();
+  if (elf == nullptr) return;
+  auto add = [&](const obj::ELFSymbolRef& symbol) {
+    const std::uint8_t type = symbol.getELFType();
+    if (type != llvm::ELF::STT_FUNC && type != llvm::ELF::STT_GNU_IFUNC &&
+        type != llvm::ELF::STT_NOTYPE) {
+      return;
+    }
+    auto section = symbol.getSection();
+    if (!section) {
+      llvm::consumeError(section.takeError());
+      return;
+    }
+    if (*section == elf->section_end()) return;
+    auto name = symbol.getName();
+    auto address = symbol.getAddress();
+    if (!name || !address || name->empty()) {
+      if (!name) llvm::consumeError(name.takeError());
+      if (!address) llvm::consumeError(address.takeError());
+      return;
+    }
+    const std::uint64_t size = symbol.getSize();
+    gnu_symbols.push_back({*address, size == 0 ? 1 : size, gnu_symbols.size(),
+                           type != llvm::ELF::STT_NOTYPE, name->str()});
+  };
+  for (const obj::ELFSymbolRef symbol : elf->symbols()) add(symbol);
+  if (gnu_symbols.empty()) {
+    for (const obj::ELFSymbolRef symbol : elf->getDynamicSymbolIterators()) add(symbol);
+  }
+  std::sort(gnu_symbols.begin(), gnu_symbols.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.address, a.index) < std::tie(b.address, b.index);
+  });
+}
+
+std::optional<std::string> Module::gnu_alias(VirtAddr vaddr, std::uint64_t value) const {
+  std::call_once(impl_->gnu_symbols_made, [this] { impl_->make_gnu_symbols(); });
+  const auto& symbols = impl_->gnu_symbols;
+  auto [first, last] = std::equal_range(
+      symbols.begin(), symbols.end(), value, [](const auto& a, const auto& b) {
+        if constexpr (std::is_integral_v<std::decay_t<decltype(a)>>) {
+          return a < b.address;
+        } else {
+          return a.address < b;
+        }
+      });
+  // binutils' better_fit between symbols at one address, in table order.
+  const std::uint64_t offset = vaddr.value();
+  const Impl::GnuSymbol* best = nullptr;
+  for (auto it = first; it != last; ++it) {
+    const Impl::GnuSymbol& c = *it;
+    if (best == nullptr) {
+      best = &c;
+    } else if (value + best->size <= offset) {
+      if (c.size > best->size) best = &c;  // neither covers it: the larger gets closer
+    } else if (value + c.size <= offset) {
+      continue;
+    } else if (best->function != c.function) {
+      if (c.function) best = &c;
+    } else if (c.size < best->size) {
+      best = &c;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return best->name;
 }
 
 std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {

@@ -153,6 +153,27 @@ void Symbolizer::use_llvm_names(std::span<Symbolized> answers, bool demangle) {
   }
 }
 
+void Symbolizer::use_gnu_names(std::span<Symbolized> answers) {
+  const Module* module = nullptr;
+  const std::string* path = nullptr;  // of `module`
+  for (Symbolized& r : answers) {
+    // A frame of the symbol table alone: one, without a line, named after the symbol.
+    if (r.frames.size() != 1 || r.frames[0].line != 0 || !r.vaddr || !r.symbol ||
+        r.frames[0].raw_name != r.symbol->name || r.module.empty()) {
+      continue;
+    }
+    if (path == nullptr || *path != r.module) {
+      module = module_for(r.module, r.mapping, nullptr, nullptr);
+      path = &r.module;
+    }
+    if (module == nullptr) continue;
+    if (auto alias = module->gnu_alias(*r.vaddr, r.symbol->value)) {
+      r.frames[0].function = *alias;
+      r.frames[0].raw_name = std::move(*alias);
+    }
+  }
+}
+
 void Symbolizer::resolve_all(const Module& module, std::vector<Symbolized>& out,
                              std::span<const std::size_t> which) {
   std::vector<VirtAddr> vaddrs;

@@ -149,6 +149,14 @@ class Module {
   // `getaddrinfo`; and an unsized symbol never reaches past its section.) Thread-safe.
   [[nodiscard]] std::optional<SymbolHit> llvm_symbol(VirtAddr vaddr) const;
 
+  // Of this file's own symbols at `value` (.symtab, else .dynsym; functions and untyped
+  // labels), the one GNU addr2line names vaddr after when no DWARF names it (binutils 2.40,
+  // elf_find_function / better_fit): one that covers vaddr over one that does not, a function
+  // over a label, the smaller, else the first in the table (`C2` of two equal constructors
+  // where symbol_at prefers the shorter or alphabetically first name). Its raw name; none
+  // when the file has no such symbol at `value`. Thread-safe.
+  [[nodiscard]] std::optional<std::string> gnu_alias(VirtAddr vaddr, std::uint64_t value) const;
+
   // The function holding vaddr as the file's unwind table bounds it: [begin, end) of the
   // .eh_frame entry (FDE) covering vaddr, found through .eh_frame_hdr's sorted index (or, without
   // one, every FDE read at the first call). Known in stripped files, where no symbol names a

@@ -82,6 +82,9 @@ class Symbolizer {
   // starts where that one does): `getaddrinfo` where DWARF and symbol_at say
   // `__GI_getaddrinfo`; never an unsized symbol reaching past its section (`_init` for a .plt
   // entry) or a sized one into padding. `demangle`: Frame::function demangled, as printed.
+  // GNU addr2line's choice of alias for a function that only the symbol table names
+  // (Module::gnu_alias), in answers of symbolize or symbolize_elf: what its gnu style prints.
+  void use_gnu_names(std::span<Symbolized> answers);
   void use_llvm_names(std::span<Symbolized> answers, bool demangle);
 
   // Registers a module built elsewhere (e.g. Module::from_buffer) under a path: mappings of that
