@@ -199,6 +199,8 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   // The llvm style names a physical function after the file's own symbol table
   // (Symbolizer::use_llvm_names), else as DWARF names it, as llvm-symbolizer does.
   args.symbolizer.frames.symbol_table_names = args.style != sym::OutputStyle::kLlvm;
+  // The gnu and llvm styles print the short names their originals print.
+  args.symbolizer.frames.qualified_names = !gnu && args.style != sym::OutputStyle::kLlvm;
   if (args.pid) {
     args.symbolizer.live_pid = sym::parse_dec(*args.pid);
     if (!args.symbolizer.live_pid) {
@@ -245,16 +247,14 @@ std::uint64_t gnu_scan_vma(std::string_view s) {
   return saturated ? UINT64_MAX : value;
 }
 
-// llvm-symbolizer reads the first blank-separated word of a line as a number, as C writes
-// one ("0x" hex, "0" octal, else decimal); none when it is not one (it answers "??" then).
-std::optional<std::uint64_t> llvm_scan(std::string_view line) {
+// The llvm style reads the first blank-separated word of a line as an address, hexadecimal
+// with or without 0x as everywhere in mapresolve (llvm-symbolizer reads a number without 0x as
+// decimal); none when it is not one (llvm-symbolizer answers "??" then).
+std::optional<std::uint64_t> first_word_address(std::string_view line) {
   const std::size_t start = line.find_first_not_of(" \t\r\n\v\f");
   if (start == std::string_view::npos) return std::nullopt;
   line.remove_prefix(start);
-  llvm::StringRef word(line.data(), std::min(line.find_first_of(" \t\r\n\v\f"), line.size()));
-  std::uint64_t value = 0;
-  if (word.getAsInteger(0, value)) return std::nullopt;
-  return value;
+  return sym::parse_hex(line.substr(0, line.find_first_of(" \t\r\n\v\f")));
 }
 
 // Writes each chunk's answers in the order the chunks were answered. Reading standard input,
@@ -464,12 +464,11 @@ class Resolver {
         why += "; read as " + sym::to_hex(*value) + ", as GNU addr2line reads it";
       }
     } else {
-      value = llvm_scan(line);
+      value = first_word_address(line);
       if (!text.empty() && !value) {
         why = "is not an address; answered ??, as llvm-symbolizer answers it";
       } else if (!text.empty() && !as_written()) {
-        why = "read as " + sym::to_hex(*value) +
-              ", as llvm-symbolizer reads it (without 0x: decimal, or octal after a 0)";
+        why = "read as " + sym::to_hex(*value) + ", its first word, as llvm-symbolizer reads it";
       }
     }
     if (!why.empty()) {
@@ -616,11 +615,14 @@ void serve_stdin(Resolver& resolver) {
     if (end == std::string::npos) continue;
     std::string_view chunk(pending.data(), end);
     if (resolver.one_answer_per_line()) {
-      while (!chunk.empty()) {
-        auto nl = chunk.find('\n');
-        std::string_view line = chunk.substr(0, nl);
-        chunk = nl == std::string_view::npos ? std::string_view{} : chunk.substr(nl + 1);
+      // Every line of the chunk, empty ones too (its last newline is not in it); at the end of
+      // the input, the text after the last newline, unless there is none.
+      for (std::size_t pos = 0; !(eof && pending.empty());) {
+        const std::size_t nl = chunk.find('\n', pos);
+        const std::string_view line = chunk.substr(pos, nl - pos);
         lines.push_back(resolver.read_line(line, "<stdin>", ++line_number, lines));
+        if (nl == std::string_view::npos) break;
+        pos = nl + 1;
       }
       resolver.answer_lines(lines);
       lines.clear();

@@ -330,6 +330,9 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
   // that the physical function (not the innermost inlined one) is what remains. The Folder
   // demangles names itself, as binutils does: the symbolizer need not.
   args.symbolizer.frames = sym::FrameOptions{true, false, true};
+  // A C++ function DWARF names short (GCC's lambdas, local classes) gets its scopes, so that
+  // two lambdas are two frames ("draw::{lambda}::operator()", not "operator()" for both).
+  args.symbolizer.frames.qualified_names = true;
   sym::cli::finish_symbolizer_options(args.symbolizer);
   return std::nullopt;
 }

@@ -10,6 +10,8 @@
 #include <llvm/ADT/SmallVector.h>
 
 #include <cstring>
+#include <string>
+#include <vector>
 
 namespace sym::detail {
 
@@ -41,6 +43,84 @@ bool fill_from_row(UnitLines& lines, std::uint64_t address, Frame& f) {
   f.column = place->column;
   f.discriminator = place->discriminator;
   return true;
+}
+
+// The declaration a subprogram DIE's name is written on: its abstract origin's, or its
+// specification's (each followed a few times at most).
+llvm::DWARFDie declaration_of(llvm::DWARFDie die) {
+  for (int hops = 0; hops < 8; ++hops) {
+    llvm::DWARFDie next = die.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_abstract_origin);
+    if (!next) next = die.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_specification);
+    if (!next || next == die) break;
+    die = next;
+  }
+  return die;
+}
+
+// "a::b::" for the scopes `decl` is declared in (namespaces, classes, the function a local
+// class or lambda belongs to), outermost first; "" at the top of the unit. `depth` bounds the
+// recursion through enclosing functions.
+std::string scopes_of(const llvm::DWARFDie& decl, int depth) {
+  namespace dw = llvm::dwarf;
+  std::vector<std::string> scopes;
+  std::size_t length = 0;
+  for (llvm::DWARFDie p = decl.getParent(); p && scopes.size() < 32 && length < 4096;
+       p = p.getParent()) {
+    std::string scope;
+    switch (p.getTag()) {
+      case dw::DW_TAG_namespace: {
+        const char* name = p.getShortName();
+        scope = name != nullptr && *name != '\0' ? name : "(anonymous namespace)";
+        break;
+      }
+      case dw::DW_TAG_class_type:
+      case dw::DW_TAG_structure_type:
+      case dw::DW_TAG_union_type:
+      case dw::DW_TAG_enumeration_type: {
+        const char* name = p.getShortName();
+        if (name != nullptr && *name != '\0') {
+          scope = name;
+          break;
+        }
+        // GCC's lambda: a class without a name whose function is operator().
+        scope = "{unnamed type}";
+        for (const llvm::DWARFDie child : p.children()) {
+          const char* member = child.getShortName();
+          if (child.getTag() == dw::DW_TAG_subprogram && member != nullptr &&
+              std::strcmp(member, "operator()") == 0) {
+            scope = "{lambda}";
+            break;
+          }
+        }
+        break;
+      }
+      case dw::DW_TAG_subprogram: {
+        // A local class's or lambda's function, itself named with its scopes; then done.
+        const llvm::DWARFDie f = declaration_of(p);
+        const char* name = f.getShortName();
+        if (name == nullptr || *name == '\0') return "";
+        scope = (depth > 0 ? scopes_of(f, depth - 1) : std::string()) + name;
+        length += scope.size();
+        scopes.push_back(std::move(scope));
+        p = {};
+        break;
+      }
+      case dw::DW_TAG_compile_unit:
+      case dw::DW_TAG_partial_unit:
+      case dw::DW_TAG_type_unit:
+      case dw::DW_TAG_skeleton_unit:
+        p = {};
+        break;
+      default:
+        continue;  // lexical blocks and the like
+    }
+    if (!p) break;
+    length += scope.size();
+    scopes.push_back(std::move(scope));
+  }
+  std::string out;
+  for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) out += *it + "::";
+  return out;
 }
 
 }  // namespace
@@ -93,7 +173,7 @@ const std::string* UnitLines::file(std::uint64_t index) {
 
 void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
                   LineTables& tables, SupplementaryDwarf* sup, std::uint64_t address,
-                  bool inlines, std::vector<Frame>& out) {
+                  bool inlines, std::vector<Frame>& out, bool qualify) {
   constexpr auto kNames = llvm::DINameKind::LinkageName;
   UnitLines& lines = cache.lines;
   llvm::SmallVector<llvm::DWARFDie, 16> chain;  // inline chains in C++ run deep
@@ -116,6 +196,14 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
       s.name = die.getSubroutineName(kNames);
       if (s.name == nullptr && sup != nullptr) s.name = sup->subroutine_name(die);
     }
+    if (qualify && !s.qualified_tried) {
+      s.qualified_tried = true;
+      // Short (no mangled linkage name): the scopes of its declaration before it.
+      if (s.name != nullptr && !is_bad(s.name) && std::strncmp(s.name, "_Z", 2) != 0) {
+        const std::string scopes = scopes_of(declaration_of(die), 4);
+        if (!scopes.empty()) s.qualified = scopes + s.name;
+      }
+    }
     if (call && !s.has_call) {
       die.getCallerFrame(s.call_file, s.call_line, s.call_column, s.call_discriminator);
       s.has_call = true;
@@ -125,7 +213,10 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
   if (!inlines) {
     // getLineInfoForAddress: the innermost function's name, the line table's row.
     Frame f;
-    if (!chain.empty()) set_name(f, facts(chain.front(), false).name);
+    if (!chain.empty()) {
+      const UnitCache::Subroutine& sub = facts(chain.front(), false);
+      set_name(f, sub.qualified.empty() ? sub.name : sub.qualified.c_str());
+    }
     if (lines.load(ctx, unit, tables, sup)) fill_from_row(lines, address, f);
     // The innermost of several frames is not the physical function; it is kept even when it has
     // neither name nor file, as the full chain would keep it.
@@ -149,7 +240,7 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
   for (std::size_t i = 0, n = chain.size(); i != n; ++i) {
     const UnitCache::Subroutine& sub = facts(chain[i], i + 1 < n);
     Frame f;
-    set_name(f, sub.name);
+    set_name(f, sub.qualified.empty() ? sub.name : sub.qualified.c_str());
     if (i == 0) {
       has_table = lines.load(ctx, unit, tables, sup);
       if (has_table) fill_from_row(lines, address, f);

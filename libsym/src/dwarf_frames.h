@@ -69,6 +69,9 @@ struct UnitCache {
   // pointing into the DWARF sections) and, once asked, its call site (getCallerFrame).
   struct Subroutine {
     const char* name = nullptr;
+    // qualified_name's answer for the DIE, once asked (`qualified_tried`); "" when it has none.
+    std::string qualified;
+    bool qualified_tried = false;
     bool has_call = false;
     std::uint32_t call_file = 0, call_line = 0, call_column = 0, call_discriminator = 0;
   };
@@ -82,11 +85,14 @@ struct UnitCache {
 // line, column and discriminator are set, and, without inlines, `inlined` when the one frame is
 // an inlined function's. Without inlines, nothing is appended when there is
 // neither a function name nor a file name, unless the frame is an inlined function's.
-// `tables` holds the line tables of ctx (one per .debug_line offset).
+// `tables` holds the line tables of ctx (one per .debug_line offset). With `qualify` (a C++
+// unit), a function DWARF names short, without a linkage name (GCC leaves it out for lambdas,
+// members of local classes and functions only ever inlined), is named with the scopes of its
+// declaration: "main::<lambda(int)>::operator()" where LLVM and GNU say "operator()".
 // `sup`, when not null, is the file's dwz supplementary file: names and compilation directories
 // kept there, which LLVM cannot read, are read from it.
 void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
                   LineTables& tables, SupplementaryDwarf* sup, std::uint64_t address,
-                  bool inlines, std::vector<Frame>& out);
+                  bool inlines, std::vector<Frame>& out, bool qualify = false);
 
 }  // namespace sym::detail

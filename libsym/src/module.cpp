@@ -1552,7 +1552,7 @@ Module::Lookup Module::Impl::lookup_in(VirtAddr vaddr, const FrameOptions& optio
       // What getInliningInfoForAddress / getLineInfoForAddress would answer, from a lazy index of
       // the unit's functions and file names and DIE facts read once (dwarf_frames.h).
       detail::dwarf_frames(*dwarf, *unit, facts->cache, line_tables, sup.get(), vaddr.value(),
-                           options.inlines, frames);
+                           options.inlines, frames, options.qualified_names && cxx_unit);
       for (std::size_t i = 0; i + 1 < frames.size(); ++i) frames[i].inlined = true;
     }
   }

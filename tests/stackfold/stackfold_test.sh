@@ -475,6 +475,27 @@ case_rust() {
   finish
 }
 
+# Lambdas and local classes of two functions, inlined (src/lambdas.cpp): GCC names them
+# "operator()" and "make" alone (no linkage name; llvm-symbolizer and addr2line print that);
+# stackfold adds the scopes of their declarations, so the two functions' lambdas are two frames.
+case_lambdas() {
+  need_jemalloc
+  $CXX -O2 -g -o lambdas "$SRC/src/lambdas.cpp" || { not_ok "compile lambdas.cpp"; finish; }
+  local dump
+  dump=$(profile "$WORK/la" "lg_prof_sample:0" ./lambdas) || { not_ok "lambdas dump"; finish; }
+  sf out err "$dump"
+  check_eq "exit status 0" "$RC" 0
+  # 20 blocks of 1000..1019 bytes in parse's lambda, of 3000..3019 in draw's (size classes).
+  check "parse's lambda is its own frame" grep -q ';parse::{lambda}::operator() [0-9]*$' out
+  check "draw's lambda is its own frame" grep -q ';draw::{lambda}::operator() [0-9]*$' out
+  check_eq "no frame is a bare operator()" "$(grep -c ';operator() [0-9]*$' out)" 0
+  check_eq "parse's Tok::make: 7000 bytes (size class 7168)" "$(value_of out ';parse::Tok::make [0-9]+$')" 7168
+  check_eq "draw's Tok::make: 18000 bytes (size class 20480)" "$(value_of out ';draw::Tok::make [0-9]+$')" 20480
+  sf text err --format=text "$dump"
+  check_eq "text: two rows for the two lambdas" "$(grep -c '::{lambda}::operator()$' text)" 2
+  finish
+}
+
 case_cxx_new() {
   need_jemalloc
   $CXX -O2 -g -o cxx_gcc "$SRC/src/cxx_new.cpp" || { not_ok "compile cxx_new.cpp"; finish; }
@@ -1520,6 +1541,7 @@ case "$CASE" in
   gperftools) case_gperftools ;;
   shlib) case_shlib ;;
   cxx_new) case_cxx_new ;;
+  lambdas) case_lambdas ;;
   rust) case_rust ;;
   sampled) case_sampled ;;
   metrics) case_metrics ;;

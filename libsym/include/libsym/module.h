@@ -54,6 +54,11 @@ struct FrameOptions {
   // debug file), as binutils does. false: the DWARF name stays, as llvm-symbolizer keeps it when
   // the file itself has no symbol there (a stripped file whose DWARF is in a debug file).
   bool symbol_table_names = true;
+  // In a C++ unit, a function DWARF names without a linkage name (GCC's lambdas, members of
+  // local classes, functions only ever inlined) is named with the scopes of its declaration,
+  // "main::<lambda(int)>::operator()", where binutils and llvm-symbolizer print "operator()".
+  // false (the default): the short name, as they print it.
+  bool qualified_names = false;
 };
 
 struct DebugInfoOrigin {
