@@ -739,9 +739,8 @@ struct Folder::Impl {
     }
   }
 
-  // The maps a dump is symbolized with (--maps, else its own section, else none: raw addresses).
-  // The maps a dump is symbolized with; without any (and without a symbol section, which
-  // describe_all speaks for), a warning.
+  // The maps a dump is symbolized with (--maps, else its own section, else none: raw addresses);
+  // without any (and without a symbol section, for which describe_all speaks), a warning.
   const ProcessMap* begin_dump(const HeapProfile& p, const ProcessMap* maps,
                                const std::string& source, bool is_base, bool has_symbols) {
     const ProcessMap* map = maps != nullptr ? maps : p.has_maps ? &p.maps : nullptr;

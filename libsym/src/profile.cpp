@@ -311,6 +311,7 @@ llvm::Expected<std::optional<SymbolSection>> read_symbol_section(std::string_vie
   };
   std::size_t start = 0;  // of the line just read
   auto next = [&] {
+    if (lines.line_start() == nullptr) return false;  // all read
     start = static_cast<std::size_t>(lines.line_start() - text.data());
     return lines.next(line);
   };
