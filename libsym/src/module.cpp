@@ -1135,22 +1135,24 @@ std::optional<SymbolHit> Module::symbol_at(VirtAddr vaddr) const {
   return impl_->symbols.find(vaddr.value());
 }
 
-void Module::Impl::make_llvm_symbols() const {
-  const obj::ELFObjectFileBase* elf = file.elf();
-  if (elf == nullptr) return;
-  auto add = [&](const obj::ELFSymbolRef& symbol) {
+namespace {
+
+// Calls add(name, address, size, type) for every symbol the file's own table defines in one of
+// its sections (.symtab, else .dynsym when .symtab gives none: what binutils and LLVM read of a
+// file without its debug file) whose type `wanted` accepts.
+template <class Wanted, class Add>
+void for_each_own_symbol(const obj::ELFObjectFileBase& elf, Wanted wanted, Add add) {
+  std::size_t added = 0;
+  auto visit = [&](const obj::ELFSymbolRef& symbol) {
     const std::uint8_t type = symbol.getELFType();
-    if (type != llvm::ELF::STT_FUNC && type != llvm::ELF::STT_GNU_IFUNC &&
-        type != llvm::ELF::STT_OBJECT) {
-      return;
-    }
+    if (!wanted(type)) return;
     // In a section: not undefined (imported), absolute (version names) or common.
     auto section = symbol.getSection();
     if (!section) {
       llvm::consumeError(section.takeError());
       return;
     }
-    if (*section == elf->section_end()) return;
+    if (*section == elf.section_end()) return;
     auto name = symbol.getName();
     auto address = symbol.getAddress();
     if (!name || !address || name->empty()) {
@@ -1158,12 +1160,30 @@ void Module::Impl::make_llvm_symbols() const {
       if (!address) llvm::consumeError(address.takeError());
       return;
     }
-    llvm_symbols.push_back({*address, symbol.getSize(), llvm_symbols.size(), name->str()});
+    add(*name, *address, symbol.getSize(), type);
+    ++added;
   };
-  for (const obj::ELFSymbolRef symbol : elf->symbols()) add(symbol);
-  if (llvm_symbols.empty()) {
-    for (const obj::ELFSymbolRef symbol : elf->getDynamicSymbolIterators()) add(symbol);
+  for (const obj::ELFSymbolRef symbol : elf.symbols()) visit(symbol);
+  if (added == 0) {
+    for (const obj::ELFSymbolRef symbol : elf.getDynamicSymbolIterators()) visit(symbol);
   }
+}
+
+bool is_function_type(std::uint8_t type) {
+  return type == llvm::ELF::STT_FUNC || type == llvm::ELF::STT_GNU_IFUNC;
+}
+
+}  // namespace
+
+void Module::Impl::make_llvm_symbols() const {
+  const obj::ELFObjectFileBase* elf = file.elf();
+  if (elf == nullptr) return;
+  for_each_own_symbol(
+      *elf,
+      [](std::uint8_t type) { return is_function_type(type) || type == llvm::ELF::STT_OBJECT; },
+      [&](llvm::StringRef name, std::uint64_t address, std::uint64_t size, std::uint8_t) {
+        llvm_symbols.push_back({address, size, llvm_symbols.size(), name.str()});
+      });
   // Of several at one address the largest stays, of those the one latest in the table: by
   // address, and at one address that one first.
   std::sort(llvm_symbols.begin(), llvm_symbols.end(), [](const auto& a, const auto& b) {
@@ -1178,33 +1198,13 @@ void Module::Impl::make_llvm_symbols() const {
 void Module::Impl::make_gnu_symbols() const {
   const obj::ELFObjectFileBase* elf = file.elf();
   if (elf == nullptr) return;
-  auto add = [&](const obj::ELFSymbolRef& symbol) {
-    const std::uint8_t type = symbol.getELFType();
-    if (type != llvm::ELF::STT_FUNC && type != llvm::ELF::STT_GNU_IFUNC &&
-        type != llvm::ELF::STT_NOTYPE) {
-      return;
-    }
-    auto section = symbol.getSection();
-    if (!section) {
-      llvm::consumeError(section.takeError());
-      return;
-    }
-    if (*section == elf->section_end()) return;
-    auto name = symbol.getName();
-    auto address = symbol.getAddress();
-    if (!name || !address || name->empty()) {
-      if (!name) llvm::consumeError(name.takeError());
-      if (!address) llvm::consumeError(address.takeError());
-      return;
-    }
-    const std::uint64_t size = symbol.getSize();
-    gnu_symbols.push_back({*address, size == 0 ? 1 : size, gnu_symbols.size(),
-                           type != llvm::ELF::STT_NOTYPE, name->str()});
-  };
-  for (const obj::ELFSymbolRef symbol : elf->symbols()) add(symbol);
-  if (gnu_symbols.empty()) {
-    for (const obj::ELFSymbolRef symbol : elf->getDynamicSymbolIterators()) add(symbol);
-  }
+  for_each_own_symbol(
+      *elf,
+      [](std::uint8_t type) { return is_function_type(type) || type == llvm::ELF::STT_NOTYPE; },
+      [&](llvm::StringRef name, std::uint64_t address, std::uint64_t size, std::uint8_t type) {
+        gnu_symbols.push_back({address, size == 0 ? 1 : size, gnu_symbols.size(),
+                               is_function_type(type), name.str()});
+      });
   std::sort(gnu_symbols.begin(), gnu_symbols.end(), [](const auto& a, const auto& b) {
     return std::tie(a.address, a.index) < std::tie(b.address, b.index);
   });
