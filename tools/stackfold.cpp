@@ -77,7 +77,7 @@ Output:
   -f, --format=FORMAT     folded (default), text, json, pprof (gzip-compressed profile.proto
                           for go tool pprof), svg (interactive flame graph) or dot (call
                           graph for Graphviz: dot -Tsvg)
-  -o, --output=FILE       write to FILE instead of standard output
+  -o, --output=FILE       write to FILE instead of standard output ("-": standard output)
       --cum               text: sort by cum instead of flat
       --show-bytes        text, svg, dot: integer bytes instead of MB with one decimal
       --title=TEXT        svg, dot: the title (default: the metric and the input)
@@ -264,7 +264,13 @@ std::optional<int> parse_args(int argc, char** argv, Args& args) {
         }
         break;
       }
-      case 'o': args.output = optarg; break;
+      case 'o':  // "-" is standard output, as it is standard input for a dump
+        if (std::string_view(optarg) == "-") {
+          args.output.reset();
+        } else {
+          args.output = optarg;
+        }
+        break;
       case kCum: args.text.cum_sort = true; break;
       case kShowBytes:
         args.text.show_bytes = args.svg.show_bytes = args.dot.show_bytes = true;

@@ -2,6 +2,7 @@
 
 #include "disassembler.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace sym {
@@ -137,7 +138,15 @@ void explain(std::string& out, const Symbolized& r, const Module* module,
     const DebugInfoOrigin& origin = module->debug_origin();
     out += "  " + std::to_string(step++) + ". Debug info: ";
     if (origin.source == DebugSource::kNone) {
-      out += "none found (no DWARF in the file, no build-id or .gnu_debuglink match)";
+      // A debug file found but not used is in the module's warning ("debug file X not used:
+      // why"): "none found" would not be true.
+      const std::string& warning = module->warning();
+      const std::size_t at = warning.find("debug file ");
+      if (at != std::string::npos) {
+        out += "none used: " + warning.substr(at, warning.find("; ", at) - at);
+      } else {
+        out += "none found (no DWARF in the file, no build-id or .gnu_debuglink match)";
+      }
     } else {
       out += origin.path + " (found through " + std::string(describe(origin.source));
       if (origin.source == DebugSource::kDebuginfod) {
@@ -167,7 +176,16 @@ void explain(std::string& out, const Symbolized& r, const Module* module,
     if (f.inlined) out += "  (inlined into #" + std::to_string(i + 1) + ")";
     out += "\n";
   }
-  if (module != nullptr && r.vaddr) explain_code(out, r, *module, options, step);
+  // Machine code only where the segment holding the address is executable (data disassembles
+  // into nonsense).
+  if (module != nullptr && r.vaddr) {
+    const std::uint64_t v = r.vaddr->value();
+    const auto segments = module->segments();
+    const bool code = std::any_of(segments.begin(), segments.end(), [&](const LoadSegment& s) {
+      return s.executable() && v >= s.vaddr && v - s.vaddr < s.memsz;
+    });
+    if (code) explain_code(out, r, *module, options, step);
+  }
   out += "\n";
 }
 

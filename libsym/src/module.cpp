@@ -361,17 +361,29 @@ std::vector<std::string> debug_roots(const DebugSearch& search) {
 }
 
 // A candidate debug file that exists, opens as ELF with readable sections, and its facts.
-std::optional<std::pair<ElfFile, ElfFacts>> open_candidate(const std::string& candidate) {
+// A candidate debug file that exists, opened; none (with why, when `why` is given and it
+// exists) when it cannot be read as ELF.
+std::optional<std::pair<ElfFile, ElfFacts>> open_candidate(const std::string& candidate,
+                                                          std::string* why = nullptr) {
   if (!exists(candidate)) return std::nullopt;
   auto file = open_elf(candidate);
   if (!file) {
-    llvm::consumeError(file.takeError());
+    const std::string error = llvm::toString(file.takeError());
+    if (why != nullptr) *why = error;
     return std::nullopt;
   }
-  if (file->object == nullptr) return std::nullopt;
+  if (file->object == nullptr) {
+    if (why != nullptr) {
+      *why = file->buffer->getBuffer().starts_with("\x7f" "ELF")
+                 ? "section headers unreadable (" + file->object_error + ")"
+                 : "not an ELF file";
+    }
+    return std::nullopt;
+  }
   auto facts = read_facts(file->buffer->getBuffer());
   if (!facts) {
-    llvm::consumeError(facts.takeError());
+    const std::string error = llvm::toString(facts.takeError());
+    if (why != nullptr) *why = error;
     return std::nullopt;
   }
   return std::pair{std::move(*file), std::move(*facts)};
@@ -379,37 +391,50 @@ std::optional<std::pair<ElfFile, ElfFacts>> open_candidate(const std::string& ca
 
 // A separate debug file is accepted only if it provably belongs to the module: same build-id, or
 // (without build-ids) the CRC recorded in .gnu_debuglink. `same_build_id`: only the build-id.
+// `rejected`, when given, gets the first candidate that exists but is not used and why ("" as
+// long as there is none).
 std::optional<ElfFile> try_debug_file(const std::string& candidate, const ElfFacts& main,
                                       const FileIdentity& main_identity, bool check_crc,
-                                      bool same_build_id = false) {
-  auto opened = open_candidate(candidate);
-  if (!opened) return std::nullopt;
+                                      bool same_build_id = false,
+                                      std::string* rejected = nullptr) {
+  std::string why;
+  auto reject = [&](const std::string& reason) -> std::optional<ElfFile> {
+    if (rejected != nullptr && rejected->empty() && !reason.empty()) {
+      *rejected = candidate + " not used: " + reason;
+    }
+    return std::nullopt;
+  };
+  auto opened = open_candidate(candidate, &why);
+  if (!opened) return reject(why);
   auto& [file, facts] = *opened;
   if (file.identity.dev == main_identity.dev && file.identity.inode == main_identity.inode) {
     return std::nullopt;  // the debuglink named the file itself
   }
   if (same_build_id && (main.build_id.empty() || main.build_id != facts.build_id)) {
-    return std::nullopt;
+    return reject("its build-id is not the file's");
   }
   if (!main.build_id.empty() && !facts.build_id.empty()) {
-    if (main.build_id != facts.build_id) return std::nullopt;
+    if (main.build_id != facts.build_id) return reject("its build-id is not the file's");
   } else if (check_crc) {
     auto bytes = file.buffer->getBuffer();
     std::uint32_t crc = llvm::crc32(llvm::arrayRefFromStringRef(bytes));
-    if (crc != main.debuglink_crc) return std::nullopt;
+    if (crc != main.debuglink_crc) {
+      return reject("its CRC is not the one .gnu_debuglink records (another build's?)");
+    }
   }
   return std::move(file);
 }
 
+// `rejected` gets the first candidate found but not used, and why (try_debug_file).
 std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
     const std::string& path, const ElfFacts& main, const FileIdentity& identity,
-    const DebugSearch& search) {
+    const DebugSearch& search, std::string& rejected) {
   const auto roots = debug_roots(search);
   if (main.build_id.size() > 2) {
     for (const auto& root : roots) {
       std::string candidate = root + "/.build-id/" + main.build_id.substr(0, 2) + "/" +
                               main.build_id.substr(2) + ".debug";
-      if (auto f = try_debug_file(candidate, main, identity, false)) {
+      if (auto f = try_debug_file(candidate, main, identity, false, false, &rejected)) {
         return std::pair{std::move(*f), DebugInfoOrigin{DebugSource::kBuildId, candidate, {}, {}}};
       }
     }
@@ -431,7 +456,7 @@ std::optional<std::pair<ElfFile, DebugInfoOrigin>> find_debug_file(
       candidates.push_back(join(root, main.debuglink));
     }
     for (const auto& candidate : candidates) {
-      if (auto f = try_debug_file(candidate, main, identity, true)) {
+      if (auto f = try_debug_file(candidate, main, identity, true, false, &rejected)) {
         return std::pair{std::move(*f),
                          DebugInfoOrigin{DebugSource::kDebugLink, candidate, {}, {}}};
       }
@@ -657,11 +682,16 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
   if (facts->has_dwarf && impl->file.object != nullptr) {
     impl->origin = {DebugSource::kSelf, impl->path, {}, {}};
   } else if (search != nullptr && search->enabled) {
-    auto found = find_debug_file(impl->path, *facts, impl->file.identity, *search);
+    std::string rejected;
+    auto found = find_debug_file(impl->path, *facts, impl->file.identity, *search, rejected);
     if (!found) found = fetch_debug_file(*facts, impl->file.identity, *search, impl->warning);
     if (found) {
       impl->debug_file = std::move(found->first);
       impl->origin = std::move(found->second);
+    } else if (!rejected.empty()) {
+      // A debug file was there but could not be used: said, where silence would read as
+      // "none installed".
+      impl->warning += (impl->warning.empty() ? "" : "; ") + std::string("debug file ") + rejected;
     }
   }
   // The debug sections' compression headers are checked before LLVM ever sees them.

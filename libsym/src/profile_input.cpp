@@ -92,7 +92,16 @@ llvm::Expected<std::string> gunzip(std::string_view data, std::uint64_t max_byte
     if (rc == Z_STREAM_END) {
       // Another member may follow (concatenated .gz files); trailing zero padding is ignored.
       std::string_view rest = data.substr(consumed);
-      if (!is_gzip(rest)) break;
+      if (!is_gzip(rest)) {
+        // Anything else but zeros after the last member would be dropped unread (gzip -d
+        // warns of "trailing garbage"): refused, so that an appended file is not lost.
+        if (rest.find_first_not_of('\0') != std::string_view::npos) {
+          return fail(std::to_string(rest.size()) +
+                      " bytes after the end of the compressed data are not gzip (a file "
+                      "appended to it?)");
+        }
+        break;
+      }
       if (inflateReset(&z) != Z_OK) return fail("cannot reset zlib");
       continue;
     }

@@ -747,6 +747,19 @@ case_inputs() {
   sf cutgz err cut.gz
   check_eq "truncated gzip: exit 1" "$RC" 1
   check "truncated gzip: said" grep -q 'cut.gz: gzip:' err
+  # A plain dump appended to a compressed one is not dropped unread: refused, said.
+  { cat a.heap.gz; cat "$a"; } >appended.gz
+  sf app err appended.gz
+  check_eq "data after the gzip stream: exit 1" "$RC" 1
+  check "data after the gzip stream: said" \
+    grep -q "appended.gz: gzip: [0-9]* bytes after the end of the compressed data are not gzip" err
+  { cat a.heap.gz; head -c 512 /dev/zero; } >padded.gz
+  sf pad err padded.gz
+  check "zero padding after the gzip stream: read as the dump" cmp -s one pad
+  # -o - is standard output, as - is standard input.
+  "$SF" -o - "$a" >dash.out 2>err
+  check "-o -: standard output" cmp -s one dash.out
+  check "-o -: no file called -" test ! -e ./-
   printf 'nonsense\n' | "$SF" - >/dev/null 2>err
   check "stdin is called <stdin> in messages" grep -q '^stackfold: <stdin>:1: not a heap profile' err
   # The program rebuilt in place after the dump (cp keeps the inode, all a maps line records):

@@ -376,6 +376,37 @@ check "stripped: the default style gives the function's start" \
 check "stripped: the GNU style still says ??" \
   test "$("$M" -e "$FX/stripped_gcc" -f "$inside" | head -1)" = "??"
 
+# --explain disassembles only where the address is in an executable segment (not data).
+data_va=$(printf '0x%x' "0x$(nm "$FX/pie_gcc" | awk '$3 == "__data_start" { print $1 }')")
+"$M" -e "$FX/pie_gcc" --explain "$data_va" > "$tmp/explain_data.out" 2>&1
+check "--explain on data: walked" grep -q "PT_LOAD #[0-9]* of .* (RW-)" "$tmp/explain_data.out"
+check "--explain on data: no machine code" test "$(grep -c 'Machine code' "$tmp/explain_data.out")" = 0
+check "--explain on code: machine code" grep -q 'Machine code' <("$M" -e "$FX/pie_gcc" --explain "$main_va")
+
+# --- a debug file found by build-id but not usable: said, and --explain does not say "none
+# found" (it was a silent "??" before) -----------------------------------------------------
+mkdir -p "$tmp/baddebug"
+strip -o "$tmp/baddebug/prog" "$FX/pie_gcc"
+bid=$(readelf -n "$tmp/baddebug/prog" | awk '/Build ID/ {print $3}')
+bad_at="$tmp/baddebug/root/.build-id/${bid:0:2}/${bid:2}.debug"
+mkdir -p "$(dirname "$bad_at")"
+objcopy --only-keep-debug "$FX/pie_gcc" "$tmp/baddebug/full.debug"
+for how in "not an ELF file" "section headers unreadable"; do
+  if [ "$how" = "not an ELF file" ]; then
+    head -c 5000 /dev/urandom > "$bad_at"
+  else
+    head -c $(($(stat -c %s "$tmp/baddebug/full.debug") - 16)) "$tmp/baddebug/full.debug" > "$bad_at"
+  fi
+  "$M" -e "$tmp/baddebug/prog" --debug-dir "$tmp/baddebug/root" -f "$main_va" \
+    > "$tmp/baddebug/out" 2> "$tmp/baddebug/err"
+  check "unusable debug file ($how): still answered" test $? = 0
+  check "unusable debug file ($how): said, naming it" \
+    grep -q "warning: $tmp/baddebug/prog: debug file $bad_at not used: $how" "$tmp/baddebug/err"
+  check "unusable debug file ($how): --explain says it was not used" \
+    grep -q "Debug info: none used: debug file $bad_at not used" \
+    <("$M" -e "$tmp/baddebug/prog" --debug-dir "$tmp/baddebug/root" --explain "$main_va" 2>/dev/null)
+done
+
 # --- MiniDebugInfo: pie_gcc stripped, with its symbol table xz-compressed in .gnu_debugdata --
 # (the fixture is made as Fedora's find-debuginfo makes it); eu-addr2line (libdwfl) reads it
 # too, GNU's does not.
