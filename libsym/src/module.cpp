@@ -184,6 +184,7 @@ struct Module::Impl {
   void make_gnu_symbols() const;
   // The file's .eh_frame (and .eh_frame_hdr), read at the first unwind_range.
   mutable std::unique_ptr<detail::UnwindTable> unwind;
+  std::optional<LoadSegment> eh_frame_hdr;  // PT_GNU_EH_FRAME, for a file without sections
   mutable std::once_flag unwind_made;
   // Adds the supplementary file's first problem to the warning (once; on the calling thread).
   void note_sup_problem() const {
@@ -207,6 +208,7 @@ namespace {
 // What the ELF headers say, read through the typed ELFFile of whichever class/endianness.
 struct ElfFacts {
   std::vector<LoadSegment> segments;
+  std::optional<LoadSegment> eh_frame_hdr;  // PT_GNU_EH_FRAME
   std::string build_id;  // hex
   std::string debuglink;
   std::uint32_t debuglink_crc = 0;
@@ -238,6 +240,9 @@ llvm::Expected<ElfFacts> read_facts_as(llvm::StringRef bytes) {
       const std::uint64_t filesz = ph.p_filesz, memsz = ph.p_memsz;
       if (offset + filesz < offset || vaddr + filesz < vaddr || vaddr + memsz < vaddr) continue;
       facts.segments.push_back({offset, vaddr, filesz, memsz, ph.p_flags});
+    } else if (ph.p_type == llvm::ELF::PT_GNU_EH_FRAME) {
+      facts.eh_frame_hdr = LoadSegment{ph.p_offset, ph.p_vaddr, ph.p_filesz, ph.p_memsz,
+                                       ph.p_flags};
     } else if (ph.p_type == llvm::ELF::PT_NOTE && facts.build_id.empty()) {
       // LLVM checks p_offset + p_filesz against the file size, a sum that can wrap past 2^64:
       // the notes are read only when they lie in the file.
@@ -671,6 +676,7 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
   auto impl = std::make_unique<Module::Impl>();
   impl->path = std::move(path);
   impl->segments = std::move(facts->segments);
+  impl->eh_frame_hdr = facts->eh_frame_hdr;
   impl->build_id = facts->build_id;
   impl->machine = facts->machine;
   impl->is_64 = file.buffer->getBuffer()[llvm::ELF::EI_CLASS] == llvm::ELF::ELFCLASS64;
@@ -1290,6 +1296,14 @@ std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {
 
 std::optional<Module::CodeRange> Module::unwind_range(VirtAddr vaddr) const {
   std::call_once(impl_->unwind_made, [this] {
+    // The file's bytes [offset, offset + size), cut at its end, as loaded at `address`.
+    auto file_bytes = [this](std::uint64_t offset, std::uint64_t size,
+                             std::uint64_t address) -> detail::LoadedBytes {
+      const llvm::StringRef data = impl_->file.buffer->getBuffer();
+      if (offset >= data.size()) return {};
+      size = std::min<std::uint64_t>(size, data.size() - offset);
+      return {llvm::arrayRefFromStringRef(data.substr(offset, size)), address};
+    };
     auto loaded = [this](llvm::StringRef name) -> detail::LoadedBytes {
       if (impl_->file.object == nullptr) return {};
       const auto section = find_section(*impl_->file.object, name);
@@ -1299,8 +1313,24 @@ std::optional<Module::CodeRange> Module::unwind_range(VirtAddr vaddr) const {
       return {llvm::arrayRefFromStringRef(*data), section->getAddress()};
     };
     const bool little = impl_->file.object == nullptr || impl_->file.object->isLittleEndian();
-    impl_->unwind = std::make_unique<detail::UnwindTable>(
-        loaded(".eh_frame"), loaded(".eh_frame_hdr"), detail::ElfFormat{impl_->is_64, little});
+    const detail::ElfFormat format{impl_->is_64, little};
+    detail::LoadedBytes eh_frame = loaded(".eh_frame");
+    detail::LoadedBytes hdr = loaded(".eh_frame_hdr");
+    if (hdr.bytes.empty() && impl_->eh_frame_hdr) {
+      // No section headers (sstrip, a file cut short): .eh_frame_hdr through PT_GNU_EH_FRAME,
+      // .eh_frame from where it says up to the end of the segment holding it.
+      hdr = file_bytes(impl_->eh_frame_hdr->offset, impl_->eh_frame_hdr->filesz,
+                       impl_->eh_frame_hdr->vaddr);
+      if (auto at = detail::eh_frame_address(hdr, format)) {
+        for (const LoadSegment& seg : impl_->segments) {
+          if (*at < seg.vaddr || *at - seg.vaddr >= seg.filesz) continue;
+          const std::uint64_t skip = *at - seg.vaddr;
+          eh_frame = file_bytes(seg.offset + skip, seg.filesz - skip, *at);
+          break;
+        }
+      }
+    }
+    impl_->unwind = std::make_unique<detail::UnwindTable>(eh_frame, hdr, format);
   });
   const auto range = impl_->unwind->find(vaddr.value());
   if (!range) return std::nullopt;

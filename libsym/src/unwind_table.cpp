@@ -236,6 +236,16 @@ std::optional<Record> cie_of(std::span<const std::uint8_t> bytes, const Record& 
 
 }  // namespace
 
+std::optional<std::uint64_t> eh_frame_address(LoadedBytes eh_frame_hdr, ElfFormat format) {
+  Cursor in(eh_frame_hdr.bytes, 0, format.little_endian);
+  const auto version = in.fixed(1);
+  const auto ptr_encoding = static_cast<std::uint8_t>(in.fixed(1));
+  in.fixed(2);  // the encodings of fde_count and the table
+  if (!in.ok() || version != 1 || ptr_encoding == kOmit) return std::nullopt;
+  return read_pointer(in, ptr_encoding, eh_frame_hdr.address + in.pos(), eh_frame_hdr.address,
+                      format);
+}
+
 UnwindTable::UnwindTable(LoadedBytes eh_frame, LoadedBytes eh_frame_hdr, ElfFormat format)
     : eh_frame_(eh_frame), hdr_(eh_frame_hdr), format_(format) {
   // version 1, then the encodings of eh_frame_ptr, fde_count and the table.

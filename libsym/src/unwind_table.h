@@ -30,6 +30,10 @@ struct ElfFormat {
   bool little_endian = true;  // ELFDATA2LSB
 };
 
+// Where .eh_frame starts, as .eh_frame_hdr says (its eh_frame_ptr): how .eh_frame is found
+// through PT_GNU_EH_FRAME in a file without section headers. None when it does not say.
+std::optional<std::uint64_t> eh_frame_address(LoadedBytes eh_frame_hdr, ElfFormat format);
+
 // The FDEs of one file. Lookups use .eh_frame_hdr's sorted table (a binary search, touching a
 // few pages) when it has the layout linkers write; otherwise every FDE of .eh_frame is read
 // once, on the first lookup. Malformed records are skipped (a lookup in them finds nothing);

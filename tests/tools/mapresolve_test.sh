@@ -366,6 +366,17 @@ check "stripped: json has no symbol, and main's first byte as function_start" \
 "$M" -e "$FX/pie_gcc" --output=json "$inside" > "$tmp/named.json"
 check "unstripped: no function_start where a symbol names the function" \
   grep -q '"function_start":null' "$tmp/named.json"
+# Without section headers at all (sstrip; e_shoff and the counts zeroed): .eh_frame_hdr through
+# PT_GNU_EH_FRAME, and the same function start.
+python3 -c '
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<Q", d, 0x28, 0)
+struct.pack_into("<HHH", d, 0x3c, 0, 0, 0)
+open(sys.argv[2], "wb").write(d)' "$FX/stripped_gcc" "$tmp/noshdr"
+"$M" -e "$tmp/noshdr" --output=json "$inside" > "$tmp/noshdr.json" 2> /dev/null
+check "no section headers: main's first byte as function_start, from PT_GNU_EH_FRAME" \
+  grep -q "\"function_start\":\"$main_va\"" "$tmp/noshdr.json"
 "$M" -e "$FX/stripped_gcc" --explain "$inside" > "$tmp/strip.explain"
 check "stripped: --explain gives the unwind table's start and the offset into it" \
   grep -q "unwind table (.eh_frame) has a function starting at $main_va: $inside - $main_va = +0x4" \
