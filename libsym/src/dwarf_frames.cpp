@@ -64,7 +64,8 @@ std::string scopes_of(const llvm::DWARFDie& decl, int depth) {
   namespace dw = llvm::dwarf;
   std::vector<std::string> scopes;
   std::size_t length = 0;
-  for (llvm::DWARFDie p = decl.getParent(); p && scopes.size() < 32 && length < 4096;
+  bool last = false;  // an enclosing function's name holds its own scopes: the walk ends there
+  for (llvm::DWARFDie p = decl.getParent(); p && !last && scopes.size() < 32 && length < 4096;
        p = p.getParent()) {
     std::string scope;
     switch (p.getTag()) {
@@ -95,26 +96,23 @@ std::string scopes_of(const llvm::DWARFDie& decl, int depth) {
         break;
       }
       case dw::DW_TAG_subprogram: {
-        // A local class's or lambda's function, itself named with its scopes; then done.
+        // A local class's or lambda's function, itself named with its scopes.
         const llvm::DWARFDie f = declaration_of(p);
         const char* name = f.getShortName();
         if (name == nullptr || *name == '\0') return "";
         scope = (depth > 0 ? scopes_of(f, depth - 1) : std::string()) + name;
-        length += scope.size();
-        scopes.push_back(std::move(scope));
-        p = {};
+        last = true;
         break;
       }
       case dw::DW_TAG_compile_unit:
       case dw::DW_TAG_partial_unit:
       case dw::DW_TAG_type_unit:
       case dw::DW_TAG_skeleton_unit:
-        p = {};
-        break;
+        last = true;
+        continue;
       default:
         continue;  // lexical blocks and the like
     }
-    if (!p) break;
     length += scope.size();
     scopes.push_back(std::move(scope));
   }

@@ -138,12 +138,9 @@ void explain(std::string& out, const Symbolized& r, const Module* module,
     const DebugInfoOrigin& origin = module->debug_origin();
     out += "  " + std::to_string(step++) + ". Debug info: ";
     if (origin.source == DebugSource::kNone) {
-      // A debug file found but not used is in the module's warning ("debug file X not used:
-      // why"): "none found" would not be true.
-      const std::string& warning = module->warning();
-      const std::size_t at = warning.find("debug file ");
-      if (at != std::string::npos) {
-        out += "none used: " + warning.substr(at, warning.find("; ", at) - at);
+      // A debug file found but not used: "none found" would not be true.
+      if (!origin.rejected.empty()) {
+        out += "none used: debug file " + origin.rejected;
       } else {
         out += "none found (no DWARF in the file, no build-id or .gnu_debuglink match)";
       }

@@ -697,7 +697,8 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
     } else if (!rejected.empty()) {
       // A debug file was there but could not be used: said, where silence would read as
       // "none installed".
-      impl->warning += (impl->warning.empty() ? "" : "; ") + std::string("debug file ") + rejected;
+      impl->origin.rejected = std::move(rejected);
+      impl->add_warning("debug file " + impl->origin.rejected);
     }
   }
   // The debug sections' compression headers are checked before LLVM ever sees them.

@@ -132,17 +132,21 @@ const Module* Symbolizer::module_for(const std::string& path, const Mapping* map
   return checked.module;
 }
 
+const Module* Symbolizer::module_of(const Symbolized& r, LastModule& last) {
+  if (last.path == nullptr || *last.path != r.module) {
+    last.module = module_for(r.module, r.mapping, nullptr, nullptr);
+    last.path = &r.module;
+  }
+  return last.module;
+}
+
 void Symbolizer::use_llvm_names(std::span<Symbolized> answers, bool demangle) {
-  const Module* module = nullptr;
-  const std::string* path = nullptr;  // of `module`
+  LastModule last;
   for (Symbolized& r : answers) {
     if (r.frames.empty() || r.frames.back().inlined || !r.vaddr || !r.symbol || r.module.empty()) {
       continue;
     }
-    if (path == nullptr || *path != r.module) {
-      module = module_for(r.module, r.mapping, nullptr, nullptr);
-      path = &r.module;
-    }
+    const Module* module = module_of(r, last);
     if (module == nullptr) continue;
     auto llvm = module->llvm_symbol(*r.vaddr);
     if (llvm && llvm->value == r.symbol->value) {
@@ -154,18 +158,14 @@ void Symbolizer::use_llvm_names(std::span<Symbolized> answers, bool demangle) {
 }
 
 void Symbolizer::use_gnu_names(std::span<Symbolized> answers) {
-  const Module* module = nullptr;
-  const std::string* path = nullptr;  // of `module`
+  LastModule last;
   for (Symbolized& r : answers) {
     // A frame of the symbol table alone: one, without a line, named after the symbol.
     if (r.frames.size() != 1 || r.frames[0].line != 0 || !r.vaddr || !r.symbol ||
         r.frames[0].raw_name != r.symbol->name || r.module.empty()) {
       continue;
     }
-    if (path == nullptr || *path != r.module) {
-      module = module_for(r.module, r.mapping, nullptr, nullptr);
-      path = &r.module;
-    }
+    const Module* module = module_of(r, last);
     if (module == nullptr) continue;
     if (auto alias = module->gnu_alias(*r.vaddr, r.symbol->value)) {
       r.frames[0].function = *alias;

@@ -56,7 +56,7 @@ struct FrameOptions {
   bool symbol_table_names = true;
   // In a C++ unit, a function DWARF names without a linkage name (GCC's lambdas, members of
   // local classes, functions only ever inlined) is named with the scopes of its declaration,
-  // "main::<lambda(int)>::operator()", where binutils and llvm-symbolizer print "operator()".
+  // "main::{lambda}::operator()", where binutils and llvm-symbolizer print "operator()".
   // false (the default): the short name, as they print it.
   bool qualified_names = false;
 };
@@ -71,6 +71,9 @@ struct DebugInfoOrigin {
   // No debug file was found, and the symbols of the file's MiniDebugInfo (.gnu_debugdata: an
   // xz-compressed symbol table, in Fedora's and RHEL's stripped files) were read.
   bool mini_debuginfo = false;
+  // No debug file used, but one was found: "PATH not used: why" for the first such (not ELF,
+  // cut short, another build-id or CRC); also in warning(). "" otherwise.
+  std::string rejected{};
 };
 
 // The pure translation: the PT_LOAD segment holding a file offset, bounded by p_filesz.

@@ -99,6 +99,14 @@ class Symbolizer {
   [[nodiscard]] const SymbolizerOptions& options() const { return options_; }
 
  private:
+  // The module of the answer before, while a run of answers comes from one module.
+  struct LastModule {
+    const Module* module = nullptr;
+    const std::string* path = nullptr;  // of `module`
+  };
+  // The module an answer's address is in (module_for), reusing `last` for the same path.
+  const Module* module_of(const Symbolized& r, LastModule& last);
+
   struct Entry {
     const Module* module = nullptr;
     Reason reason = Reason::kNone;
