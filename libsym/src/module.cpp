@@ -29,6 +29,7 @@
 #include <cstring>
 #include <cxxabi.h>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -1297,14 +1298,6 @@ std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {
 
 std::optional<Module::CodeRange> Module::unwind_range(VirtAddr vaddr) const {
   std::call_once(impl_->unwind_made, [this] {
-    // The file's bytes [offset, offset + size), cut at its end, as loaded at `address`.
-    auto file_bytes = [this](std::uint64_t offset, std::uint64_t size,
-                             std::uint64_t address) -> detail::LoadedBytes {
-      const llvm::StringRef data = impl_->file.buffer->getBuffer();
-      if (offset >= data.size()) return {};
-      size = std::min<std::uint64_t>(size, data.size() - offset);
-      return {llvm::arrayRefFromStringRef(data.substr(offset, size)), address};
-    };
     auto loaded = [this](llvm::StringRef name) -> detail::LoadedBytes {
       if (impl_->file.object == nullptr) return {};
       const auto section = find_section(*impl_->file.object, name);
@@ -1319,16 +1312,11 @@ std::optional<Module::CodeRange> Module::unwind_range(VirtAddr vaddr) const {
     detail::LoadedBytes hdr = loaded(".eh_frame_hdr");
     if (hdr.bytes.empty() && impl_->eh_frame_hdr) {
       // No section headers (sstrip, a file cut short): .eh_frame_hdr through PT_GNU_EH_FRAME,
-      // .eh_frame from where it says up to the end of the segment holding it.
-      hdr = file_bytes(impl_->eh_frame_hdr->offset, impl_->eh_frame_hdr->filesz,
-                       impl_->eh_frame_hdr->vaddr);
+      // .eh_frame from where it says up to the end of the segment holding it (bytes_at).
+      const std::uint64_t hdr_at = impl_->eh_frame_hdr->vaddr;
+      hdr = {bytes_at(VirtAddr(hdr_at), impl_->eh_frame_hdr->filesz), hdr_at};
       if (auto at = detail::eh_frame_address(hdr, format)) {
-        for (const LoadSegment& seg : impl_->segments) {
-          if (*at < seg.vaddr || *at - seg.vaddr >= seg.filesz) continue;
-          const std::uint64_t skip = *at - seg.vaddr;
-          eh_frame = file_bytes(seg.offset + skip, seg.filesz - skip, *at);
-          break;
-        }
+        eh_frame = {bytes_at(VirtAddr(*at), std::numeric_limits<std::size_t>::max()), *at};
       }
     }
     impl_->unwind = std::make_unique<detail::UnwindTable>(eh_frame, hdr, format);
