@@ -27,6 +27,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -403,34 +404,35 @@ class Run {
   }
 
   void write() {
-    const sym::FoldedProfile result = folder_.result();
-    std::string out;
-    switch (args_.format) {
-      case Format::kFolded: out = sym::format_folded(result); break;
-      case Format::kText: out = sym::format_text(result, args_.text); break;
-      case Format::kJson: out = sym::format_json(result); break;
-      case Format::kPprof: out = sym::format_pprof(result); break;
-      case Format::kSvg: out = sym::format_flamegraph_svg(result, with_title(args_.svg)); break;
-      case Format::kDot: out = sym::format_callgraph_dot(result, with_title(args_.dot)); break;
-    }
-    if (!args_.output) {
-      if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() ||
-          std::fflush(stdout) != 0) {
-        std::fprintf(stderr, "stackfold: error writing standard output\n");
+    const sym::FoldedProfile result = folder_.take_result();
+    std::FILE* f = stdout;
+    const std::string name = args_.output ? *args_.output : "standard output";
+    if (args_.output) {
+      f = std::fopen(args_.output->c_str(), "wb");
+      if (f == nullptr) {
+        std::fprintf(stderr, "stackfold: cannot create %s: %s\n", name.c_str(),
+                     std::strerror(errno));
         failed_ = true;
+        return;
       }
-      return;
     }
-    std::FILE* f = std::fopen(args_.output->c_str(), "wb");
-    if (f == nullptr) {
-      std::fprintf(stderr, "stackfold: cannot create %s: %s\n", args_.output->c_str(),
-                   std::strerror(errno));
-      failed_ = true;
-      return;
+    // Folded stacks and JSON are streamed (their text can be several times the dump's size);
+    // the other formats are made whole.
+    bool ok = true;
+    const sym::OutputSink sink = [&](std::string_view piece) {
+      ok = ok && std::fwrite(piece.data(), 1, piece.size(), f) == piece.size();
+    };
+    switch (args_.format) {
+      case Format::kFolded: sym::write_folded(result, sink); break;
+      case Format::kJson: sym::write_json(result, sink); break;
+      case Format::kText: sink(sym::format_text(result, args_.text)); break;
+      case Format::kPprof: sink(sym::format_pprof(result)); break;
+      case Format::kSvg: sink(sym::format_flamegraph_svg(result, with_title(args_.svg))); break;
+      case Format::kDot: sink(sym::format_callgraph_dot(result, with_title(args_.dot))); break;
     }
-    const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
-    if (std::fclose(f) != 0 || !ok) {
-      std::fprintf(stderr, "stackfold: error writing %s\n", args_.output->c_str());
+    ok = (f == stdout ? std::fflush(f) == 0 : std::fclose(f) == 0) && ok;
+    if (!ok) {
+      std::fprintf(stderr, "stackfold: error writing %s\n", name.c_str());
       failed_ = true;
     }
   }

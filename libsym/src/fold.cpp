@@ -9,10 +9,10 @@
 #include <cstdio>
 #include <iterator>
 #include <map>
+#include <numeric>
 #include <set>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace sym {
 
@@ -407,17 +407,42 @@ std::string sanitize_frame_name(std::string_view name) {
 
 namespace detail {
 
-std::string join_labels(const std::vector<FoldedFrame>& frames,
-                        const std::vector<std::uint32_t>& ids) {
-  std::size_t n = ids.size();
-  for (auto id : ids) n += frames[id].label.size();
-  std::string out;
-  out.reserve(n);
+void append_labels(std::string& out, const std::vector<FoldedFrame>& frames,
+                   const std::vector<std::uint32_t>& ids) {
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (i > 0) out += ';';
     out += frames[ids[i]].label;
   }
-  return out;
+}
+
+int compare_joined(const std::vector<FoldedFrame>& frames, const std::vector<std::uint32_t>& a,
+                   const std::vector<std::uint32_t>& b) {
+  // Both texts as streams of bytes: frame k's label, then ';' unless it is the last frame.
+  std::size_t ka = 0;  // frame, and byte within its label followed by the separator
+  std::size_t ia = 0;
+  std::size_t kb = 0;
+  std::size_t ib = 0;
+  for (;;) {
+    // At the start of the same frame in both: the same bytes up to its end.
+    while (ia == 0 && ib == 0 && ka < a.size() && kb < b.size() && a[ka] == b[kb] &&
+           (ka + 1 < a.size()) == (kb + 1 < b.size())) {
+      ++ka;
+      ++kb;
+    }
+    // The next byte of each (-1 past the end), and a step past it.
+    auto next = [&frames](const std::vector<std::uint32_t>& ids, std::size_t& k, std::size_t& i) {
+      if (k >= ids.size()) return -1;
+      const std::string& label = frames[ids[k]].label;
+      if (i < label.size()) return static_cast<int>(static_cast<unsigned char>(label[i++]));
+      ++k;
+      i = 0;
+      return k < ids.size() ? static_cast<int>(';') : -1;
+    };
+    const int ca = next(a, ka, ia);
+    const int cb = next(b, kb, ib);
+    if (ca != cb) return ca < cb ? -1 : 1;
+    if (ca < 0) return 0;
+  }
 }
 
 double rounded(double v) { return std::isfinite(v) ? std::round(v) : 0.0; }
@@ -442,12 +467,71 @@ namespace {
 
 enum class FrameClass : std::uint8_t { kOther, kAllocator, kUnresolved };
 
-// One distinct return address of a dump, symbolized.
+// One distinct return address of a dump, symbolized: built for one address at a time.
 struct AddrInfo {
   std::vector<std::uint32_t> frames;  // innermost first
   std::vector<FrameClass> classes;
   std::uint32_t run = 0;  // leading frames that are allocator or unresolved
   int last_alloc = -1;    // index of the last allocator frame within that run
+
+  void clear() {
+    frames.clear();
+    classes.clear();
+    run = 0;
+    last_alloc = -1;
+  }
+};
+
+// What the fold keeps of an AddrInfo: its frames are a range of DumpAddresses::frames.
+struct AddrFrames {
+  std::uint32_t first = 0;  // innermost
+  std::uint32_t count = 0;
+  std::uint32_t run = 0;
+  std::int32_t last_alloc = -1;
+};
+
+// The distinct return addresses of a dump, numbered in the order first seen. Open addressing
+// over those numbers: a few million addresses (a dump of random stacks) cost about 20 bytes
+// each, where a node-based set and map took about 90.
+class AddressIndex {
+ public:
+  static constexpr std::uint32_t kAbsent = UINT32_MAX;
+
+  // The number of `pc`, a new one when it was not seen before.
+  std::uint32_t insert(std::uint64_t pc) {
+    if (2 * (pcs_.size() + 1) > slots_.size()) grow();
+    std::uint32_t& slot = slots_[slot_of(pc)];
+    if (slot == kAbsent) {
+      slot = static_cast<std::uint32_t>(pcs_.size());
+      pcs_.push_back(pc);
+    }
+    return slot;
+  }
+  // The number of `pc`, kAbsent when it was never inserted.
+  [[nodiscard]] std::uint32_t find(std::uint64_t pc) const {
+    return slots_.empty() ? kAbsent : slots_[slot_of(pc)];
+  }
+  // Indexed by number.
+  [[nodiscard]] const std::vector<std::uint64_t>& addresses() const { return pcs_; }
+
+ private:
+  // Where `pc` is, or the empty slot it would take (linear probing; the table is at most half
+  // full, so the walk is short and ends).
+  [[nodiscard]] std::size_t slot_of(std::uint64_t pc) const {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t at = static_cast<std::size_t>((pc * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+    while (slots_[at] != kAbsent && pcs_[slots_[at]] != pc) at = (at + 1) & mask;
+    return at;
+  }
+  void grow() {
+    slots_.assign(std::max<std::size_t>(1024, 2 * slots_.size()), kAbsent);
+    for (std::size_t i = 0; i < pcs_.size(); ++i) {
+      slots_[slot_of(pcs_[i])] = static_cast<std::uint32_t>(i);
+    }
+  }
+
+  std::vector<std::uint64_t> pcs_;
+  std::vector<std::uint32_t> slots_;  // a number, or kAbsent; the size a power of two
 };
 
 struct VectorHash {
@@ -492,7 +576,7 @@ struct Folder::Impl {
       mapping_ids;
   bool has_base = false;
   bool has_alloc = false;
-  std::vector<const AddrInfo*> scratch_stack;  // fold_sample's buffers
+  std::vector<const AddrFrames*> scratch_stack;  // fold_sample's buffers
   std::vector<std::uint32_t> scratch_ids;
   std::uint32_t no_frames = UINT32_MAX;
   std::unordered_map<std::string, std::string> demangled;  // raw name -> name_of's answer
@@ -607,8 +691,9 @@ struct Folder::Impl {
     return it->second;
   }
 
-  AddrInfo describe_address(std::uint64_t pc, const Symbolized* r) {
-    AddrInfo info;
+  // Fills `info` (cleared first).
+  void describe_address(std::uint64_t pc, const Symbolized* r, AddrInfo& info) {
+    info.clear();
     if (r == nullptr) {
       // No maps: the raw return address, as written in the dump.
       FoldedFrame f;
@@ -672,7 +757,6 @@ struct Folder::Impl {
       }
     }
     find_run(info);
-    return info;
   }
 
   // The leading allocator-or-unresolved run of an address's frames and its last allocator
@@ -764,10 +848,17 @@ struct Folder::Impl {
     return v;
   }
 
-  // The distinct addresses of one dump, symbolized in one batch and described once.
+  // The distinct addresses of one dump, each described once.
   struct DumpAddresses {
-    std::vector<AddrInfo> infos;
-    std::unordered_map<std::uint64_t, std::uint32_t> index;
+    AddressIndex index;
+    std::vector<AddrFrames> infos;      // by the address's number in `index`
+    std::vector<std::uint32_t> frames;  // of every address, innermost first
+
+    void store(std::uint32_t number, const AddrInfo& info) {
+      infos[number] = {static_cast<std::uint32_t>(frames.size()),
+                       static_cast<std::uint32_t>(info.frames.size()), info.run, info.last_alloc};
+      frames.insert(frames.end(), info.frames.begin(), info.frames.end());
+    }
   };
 
   // The names a symbolized profile's symbol section gives the return address `pc`: under
@@ -783,7 +874,8 @@ struct Folder::Impl {
 
   // A frame named by the symbol section: "outer--inlined--...", outermost first; jeprof's
   // "<ADDRESS>" tags (16 hex digits, added to names it took from nm) are left out.
-  AddrInfo describe_given(std::uint64_t pc, const std::string& names, const ProcessMap* map) {
+  void describe_given(std::uint64_t pc, const std::string& names, const ProcessMap* map,
+                      AddrInfo& info) {
     std::vector<std::string> outer_first;
     for (std::size_t at = 0;;) {
       const std::size_t sep = names.find("--", at);
@@ -797,7 +889,7 @@ struct Folder::Impl {
     std::vector<std::string> frames(outer_first.rbegin(), outer_first.rend());
     if (!options.inlines) frames.erase(frames.begin(), frames.end() - 1);
     auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-    AddrInfo info;
+    info.clear();
     const std::size_t count = frames.size();
     for (std::size_t depth = 0; depth < count; ++depth) {
       std::string raw(trim(frames[depth]));
@@ -831,14 +923,14 @@ struct Folder::Impl {
       add_frame(info, std::move(f), plain, cls);
     }
     find_run(info);
-    return info;
   }
 
   // A mapped file modified after the dump was written is named, once per dump: rebuilt in
   // place (`cp new prog` keeps the inode, which is all the maps line records), its names are
   // not those of the code that ran.
+  // Once per file in `seen`.
   void warn_modified(const std::vector<Symbolized>& symbolized, const std::string& source,
-                     std::int64_t written_ns) {
+                     std::int64_t written_ns, std::set<std::string>& seen) {
     auto utc = [](std::int64_t ns) {
       const std::time_t t = static_cast<std::time_t>(ns / 1000000000);
       std::tm tm{};
@@ -846,7 +938,6 @@ struct Folder::Impl {
       if (gmtime_r(&t, &tm) != nullptr) std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
       return std::string(buf) + " UTC";
     };
-    std::set<std::string> seen;
     for (const Symbolized& r : symbolized) {
       if (r.module.empty() || r.mapping == nullptr || !seen.insert(r.module).second) continue;
       const Module* module = symbolizer.module_for(r.module, r.mapping, nullptr, nullptr);
@@ -858,52 +949,69 @@ struct Folder::Impl {
     }
   }
 
-  DumpAddresses describe_all(const std::unordered_set<std::uint64_t>& distinct,
-                             const ProcessMap* map, const SymbolSection* symbols,
-                             const std::string& source,
-                             std::optional<std::int64_t> written_ns = std::nullopt) {
-    std::vector<std::uint64_t> pcs(distinct.begin(), distinct.end());
-    std::sort(pcs.begin(), pcs.end());  // the symbolizer's order, and a deterministic one
-    // What the dump's symbol section names, as given; the rest from the files in the maps.
-    std::vector<const std::string*> given(pcs.size());
-    std::vector<AbsAddr> addrs;
-    addrs.reserve(pcs.size());
-    for (std::size_t i = 0; i < pcs.size(); ++i) {
-      given[i] = given_names(pcs[i], symbols);
-      if (given[i] == nullptr) addrs.emplace_back(pcs[i]);
+  // Describes every address of `addrs.index`, in address order (the symbolizer's, and a
+  // deterministic one for the frames' numbering), in batches so that the symbolizer's full
+  // answers are held for one batch at a time.
+  void describe_all(DumpAddresses& addrs, const ProcessMap* map, const SymbolSection* symbols,
+                    const std::string& source,
+                    std::optional<std::int64_t> written_ns = std::nullopt) {
+    const std::vector<std::uint64_t>& pcs = addrs.index.addresses();
+    std::vector<std::uint32_t> order(pcs.size());
+    std::iota(order.begin(), order.end(), 0U);
+    std::sort(order.begin(), order.end(),
+              [&pcs](std::uint32_t a, std::uint32_t b) { return pcs[a] < pcs[b]; });
+    addrs.infos.assign(pcs.size(), AddrFrames{});
+    // A real dump's addresses are one batch (every module is then opened, and its debug
+    // sections inflated, ahead of the lookups); a dump of millions is held a batch at a time.
+    constexpr std::size_t kBatch = std::size_t{1} << 16;
+    std::size_t unnamed = 0;  // addresses that the symbol section does not name
+    std::set<std::string> warned_modified;
+    std::vector<const std::string*> given;
+    std::vector<AbsAddr> lookups;
+    AddrInfo info;
+    for (std::size_t from = 0; from < order.size(); from += kBatch) {
+      const std::size_t to = std::min(order.size(), from + kBatch);
+      // What the dump's symbol section names, as given; the rest from the files in the maps.
+      given.assign(to - from, nullptr);
+      lookups.clear();
+      for (std::size_t i = from; i < to; ++i) {
+        given[i - from] = given_names(pcs[order[i]], symbols);
+        if (given[i - from] == nullptr) lookups.emplace_back(pcs[order[i]]);
+      }
+      unnamed += lookups.size();
+      std::vector<Symbolized> symbolized;
+      if (map != nullptr && !lookups.empty()) {
+        symbolized = symbolizer.symbolize(*map, lookups, Adjust::kReturnAddress);
+        if (written_ns) warn_modified(symbolized, source, *written_ns, warned_modified);
+      }
+      std::size_t next = 0;  // in symbolized
+      for (std::size_t i = from; i < to; ++i) {
+        const std::uint64_t pc = pcs[order[i]];
+        if (given[i - from] != nullptr) {
+          describe_given(pc, *given[i - from], map, info);
+        } else {
+          describe_address(pc, symbolized.empty() ? nullptr : &symbolized[next++], info);
+        }
+        addrs.store(order[i], info);
+      }
     }
-    std::vector<Symbolized> symbolized;
-    if (map != nullptr && !addrs.empty()) {
-      symbolized = symbolizer.symbolize(*map, addrs, Adjust::kReturnAddress);
-      if (written_ns) warn_modified(symbolized, source, *written_ns);
-    }
-    if (symbols != nullptr && map == nullptr && !addrs.empty()) {
-      warning(source + ": " + std::to_string(addrs.size()) + " of " + std::to_string(pcs.size()) +
+    if (symbols != nullptr && map == nullptr && unnamed != 0) {
+      warning(source + ": " + std::to_string(unnamed) + " of " + std::to_string(pcs.size()) +
               " addresses have no name in the symbol section and there is no MAPPED_LIBRARIES "
               "section; they are shown as raw return addresses");
     }
-    DumpAddresses out;
-    out.infos.reserve(pcs.size());
-    out.index.reserve(pcs.size());
-    std::size_t next = 0;  // in symbolized
-    for (std::size_t i = 0; i < pcs.size(); ++i) {
-      if (given[i] != nullptr) {
-        out.infos.push_back(describe_given(pcs[i], *given[i], map));
-      } else {
-        out.infos.push_back(
-            describe_address(pcs[i], symbolized.empty() ? nullptr : &symbolized[next++]));
-      }
-      out.index.emplace(pcs[i], static_cast<std::uint32_t>(i));
-    }
-    return out;
   }
 
   // Folds one sample whose addresses are all in `addrs`.
   void fold_sample(const StackSample& s, const SampleValues& v, const DumpAddresses& addrs,
                    bool is_base) {
     scratch_stack.clear();
-    for (AbsAddr pc : s.pcs) scratch_stack.push_back(&addrs.infos[addrs.index.at(pc.value())]);
-    fold_one(scratch_stack, scratch_ids);
+    for (AbsAddr pc : s.pcs) {
+      const std::uint32_t number = addrs.index.find(pc.value());
+      if (number == AddressIndex::kAbsent) return;  // not in the first pass: cannot happen
+      scratch_stack.push_back(&addrs.infos[number]);
+    }
+    fold_one(scratch_stack, addrs.frames, scratch_ids);
     if (scratch_ids.empty()) return;  // --focus did not match
     auto it = stacks.find(scratch_ids);
     if (it == stacks.end()) it = stacks.emplace(scratch_ids, Values{}).first;
@@ -915,16 +1023,16 @@ struct Folder::Impl {
 
   void add(const HeapProfile& p, const ProcessMap* maps, const std::string& source, bool is_base) {
     DumpFacts facts;
-    std::unordered_set<std::uint64_t> distinct;
+    DumpAddresses addrs;
     for (const auto& s : p.samples) {
       note(s, facts);
       if (values_of(s, p) == SampleValues{}) continue;
-      for (AbsAddr pc : s.pcs) distinct.insert(pc.value());
+      for (AbsAddr pc : s.pcs) addrs.index.insert(pc.value());
     }
     check_dump(p, facts, source);
     has_alloc = has_alloc || facts.any_alloc;
     const ProcessMap* map = begin_dump(p, maps, source, is_base, false);
-    const DumpAddresses addrs = describe_all(distinct, map, nullptr, source);
+    describe_all(addrs, map, nullptr, source);
     for (const auto& s : p.samples) {
       const SampleValues v = values_of(s, p);
       if (v != SampleValues{}) fold_sample(s, v, addrs, is_base);
@@ -949,13 +1057,13 @@ struct Folder::Impl {
     const std::size_t diags_before = diags != nullptr ? diags->size() : 0;
     const ParseOptions parse{mapped};
     DumpFacts facts;
-    std::unordered_set<std::uint64_t> distinct;
+    DumpAddresses addrs;
     auto header = parse_heap_profile(
         text, diags,
         [&](StackSample&& s, const HeapProfile& h) {
           note(s, facts);
           if (values_of(s, h) == SampleValues{}) return;
-          for (AbsAddr pc : s.pcs) distinct.insert(pc.value());
+          for (AbsAddr pc : s.pcs) addrs.index.insert(pc.value());
         },
         parse);
     if (diags != nullptr) {
@@ -967,8 +1075,7 @@ struct Folder::Impl {
     check_dump(*header, facts, source);
     has_alloc = has_alloc || facts.any_alloc;
     const ProcessMap* map = begin_dump(*header, maps, source, is_base, symbols != nullptr);
-    const DumpAddresses addrs = describe_all(distinct, map, symbols, source, written_ns);
-    distinct = {};
+    describe_all(addrs, map, symbols, source, written_ns);
     auto second = parse_heap_profile(
         text, nullptr,
         [&](StackSample&& s, const HeapProfile& h) {
@@ -980,9 +1087,33 @@ struct Folder::Impl {
     return llvm::Error::success();
   }
 
+  // Whether a stack is written: some rounded value is not zero.
+  [[nodiscard]] bool kept(const Values& v) const {
+    auto zero = [](const std::array<double, 4>& a) {
+      return std::all_of(a.begin(), a.end(), [](double x) { return detail::rounded(x) == 0; });
+    };
+    if (options.key == FrameKey::kAddress) return !zero(v.metrics) || !zero(v.base_metrics);
+    return detail::rounded(v.value) != 0 || detail::rounded(v.base) != 0;
+  }
+
+  // The result's metric and flags; its stacks sorted by their folded text, compared in place
+  // (the joined text of a deep profile's stacks can be several times the dump's size).
+  void finish(FoldedProfile& out) const {
+    out.metric = options.metric;
+    out.has_base = has_base;
+    out.has_alloc = has_alloc;
+    const auto& labels = out.frames;
+    std::sort(out.stacks.begin(), out.stacks.end(),
+              [&labels](const FoldedStack& a, const FoldedStack& b) {
+                const int c = detail::compare_joined(labels, a.frames, b.frames);
+                return c != 0 ? c < 0 : a.frames < b.frames;
+              });
+  }
+
   // The frame ids of one stack, root first, after the allocator cut, --focus and --drop. Empty
   // when --focus rejects the stack.
-  void fold_one(const std::vector<const AddrInfo*>& stack, std::vector<std::uint32_t>& ids) {
+  void fold_one(const std::vector<const AddrFrames*>& stack,
+                const std::vector<std::uint32_t>& frames_of, std::vector<std::uint32_t>& ids) {
     ids.clear();
     const int n = static_cast<int>(stack.size());
     // Allocator frames: everything leafward of and including the root-most allocator frame of
@@ -991,24 +1122,23 @@ struct Folder::Impl {
     int cut_frame = -1;
     if (!options.keep_allocator) {
       for (int k = 0; k < n; ++k) {
-        const AddrInfo& info = *stack[static_cast<std::size_t>(k)];
+        const AddrFrames& info = *stack[static_cast<std::size_t>(k)];
         if (info.last_alloc >= 0) {
           cut_addr = k;
           cut_frame = info.last_alloc;
         }
-        if (info.run < info.frames.size()) break;
+        if (info.run < info.count) break;
       }
-      if (n > 0 && cut_addr == n - 1 &&
-          cut_frame == static_cast<int>(stack.back()->frames.size()) - 1) {
+      if (n > 0 && cut_addr == n - 1 && cut_frame == static_cast<int>(stack.back()->count) - 1) {
         cut_frame -= 1;  // never everything: the root-most frame stays
       }
     }
     bool focus_hit = options.focus.empty();
     for (int k = n - 1; k >= 0; --k) {
-      const AddrInfo& info = *stack[static_cast<std::size_t>(k)];
-      for (int j = static_cast<int>(info.frames.size()) - 1; j >= 0; --j) {
+      const AddrFrames& info = *stack[static_cast<std::size_t>(k)];
+      for (int j = static_cast<int>(info.count) - 1; j >= 0; --j) {
         if (k < cut_addr || (k == cut_addr && j <= cut_frame)) continue;
-        const std::uint32_t id = info.frames[static_cast<std::size_t>(j)];
+        const std::uint32_t id = frames_of[info.first + static_cast<std::uint32_t>(j)];
         if (!focus_hit && focused[id] != 0) focus_hit = true;
         if (dropped[id] != 0) continue;
         ids.push_back(id);
@@ -1043,30 +1173,34 @@ llvm::Error Folder::add_text(std::string_view text, bool mapped, const ProcessMa
 
 FoldedProfile Folder::result() const {
   FoldedProfile out;
-  out.metric = impl_->options.metric;
-  out.has_base = impl_->has_base;
-  out.has_alloc = impl_->has_alloc;
   out.frames = impl_->frames;
   out.mappings = impl_->mappings;
-  std::vector<std::pair<std::string, FoldedStack>> sorted;
-  sorted.reserve(impl_->stacks.size());
-  const bool every_metric = impl_->options.key == FrameKey::kAddress;
-  auto zero = [](const std::array<double, 4>& a) {
-    return std::all_of(a.begin(), a.end(), [](double x) { return detail::rounded(x) == 0; });
-  };
+  out.stacks.reserve(impl_->stacks.size());
   for (const auto& [ids, v] : impl_->stacks) {
-    const bool empty = every_metric ? zero(v.metrics) && zero(v.base_metrics)
-                                    : detail::rounded(v.value) == 0 && detail::rounded(v.base) == 0;
-    if (empty) continue;
-    sorted.emplace_back(detail::join_labels(out.frames, ids),
-                        FoldedStack{ids, v.value, v.base, v.metrics, v.base_metrics});
+    if (impl_->kept(v)) out.stacks.push_back({ids, v.value, v.base, v.metrics, v.base_metrics});
   }
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first < b.first;
-    return a.second.frames < b.second.frames;
-  });
-  out.stacks.reserve(sorted.size());
-  for (auto& s : sorted) out.stacks.push_back(std::move(s.second));
+  impl_->finish(out);
+  return out;
+}
+
+FoldedProfile Folder::take_result() {
+  // The folder starts afresh (same options, symbolizer and warning handler); the old state is
+  // moved into the result.
+  auto old = std::make_unique<Impl>(impl_->options, impl_->symbolizer);
+  old->warn = impl_->warn;
+  std::swap(old, impl_);
+  FoldedProfile out;
+  out.frames = std::move(old->frames);
+  out.mappings = std::move(old->mappings);
+  out.stacks.reserve(old->stacks.size());
+  while (!old->stacks.empty()) {
+    auto node = old->stacks.extract(old->stacks.begin());
+    const Values& v = node.mapped();
+    if (old->kept(v)) {
+      out.stacks.push_back({std::move(node.key()), v.value, v.base, v.metrics, v.base_metrics});
+    }
+  }
+  old->finish(out);
   return out;
 }
 

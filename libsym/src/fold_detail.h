@@ -11,9 +11,13 @@
 
 namespace sym::detail {
 
-// The folded text of a stack: its frames' labels joined with ';', root first.
-std::string join_labels(const std::vector<FoldedFrame>& frames,
-                        const std::vector<std::uint32_t>& ids);
+// Appends the folded text of a stack: its frames' labels joined with ';', root first.
+void append_labels(std::string& out, const std::vector<FoldedFrame>& frames,
+                   const std::vector<std::uint32_t>& ids);
+
+// The folded texts of stacks a and b compared in byte order (<0, 0, >0), without building them.
+int compare_joined(const std::vector<FoldedFrame>& frames, const std::vector<std::uint32_t>& a,
+                   const std::vector<std::uint32_t>& b);
 
 // Rounded to the nearest integer (0 for NaN and infinities).
 double rounded(double v);

@@ -10,26 +10,35 @@
 
 namespace sym {
 
-using detail::join_labels;
+using detail::append_labels;
 using detail::format_count;
 using detail::rounded;
 
-std::string format_folded(const FoldedProfile& profile) {
-  std::string out;
-  for (const auto& s : profile.stacks) {
-    out += join_labels(profile.frames, s.frames);
-    if (profile.has_base) {
-      out += ' ';
-      out += format_count(s.base);
-    }
-    out += ' ';
-    out += format_count(s.value);
-    out += '\n';
-  }
-  return out;
-}
-
 namespace {
+
+// Output collected in pieces of about 64 KiB and handed to a sink.
+class Chunked {
+ public:
+  explicit Chunked(const OutputSink& sink) : sink_(sink) { buf_.reserve(kChunk + 4096); }
+  Chunked(const Chunked&) = delete;
+  Chunked& operator=(const Chunked&) = delete;
+  ~Chunked() { flush(); }
+
+  std::string& buffer() { return buf_; }
+  // Called between records: hands the buffer over once it is large enough.
+  void maybe_flush() {
+    if (buf_.size() >= kChunk) flush();
+  }
+  void flush() {
+    if (!buf_.empty()) sink_(buf_);
+    buf_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 64 * 1024;
+  const OutputSink& sink_;
+  std::string buf_;
+};
 
 std::string format_amount(double v, Metric metric, bool show_bytes) {
   char buf[400];  // room for any double in full
@@ -48,6 +57,28 @@ std::string percent(double part, double total) {
 }
 
 }  // namespace
+
+void write_folded(const FoldedProfile& profile, const OutputSink& sink) {
+  Chunked chunked(sink);
+  std::string& out = chunked.buffer();
+  for (const auto& s : profile.stacks) {
+    append_labels(out, profile.frames, s.frames);
+    if (profile.has_base) {
+      out += ' ';
+      out += format_count(s.base);
+    }
+    out += ' ';
+    out += format_count(s.value);
+    out += '\n';
+    chunked.maybe_flush();
+  }
+}
+
+std::string format_folded(const FoldedProfile& profile) {
+  std::string out;
+  write_folded(profile, [&out](std::string_view piece) { out += piece; });
+  return out;
+}
 
 std::string format_text(const FoldedProfile& profile, const TextOptions& options) {
   const std::size_t nframes = profile.frames.size();
@@ -112,7 +143,7 @@ std::string format_text(const FoldedProfile& profile, const TextOptions& options
   return out;
 }
 
-std::string format_json(const FoldedProfile& profile) {
+void write_json(const FoldedProfile& profile, const OutputSink& sink) {
   const bool bytes = metric_is_bytes(profile.metric);
   double total = 0;
   double base_total = 0;
@@ -120,9 +151,10 @@ std::string format_json(const FoldedProfile& profile) {
     total += s.value;
     base_total += s.base;
   }
-  std::string out = "{\"metric\":\"" + std::string(metric_name(profile.metric)) + "\",\"unit\":\"" +
-                    (bytes ? "bytes" : "objects") +
-                    "\",\"total\":" + format_count(total);
+  Chunked chunked(sink);
+  std::string& out = chunked.buffer();
+  out += "{\"metric\":\"" + std::string(metric_name(profile.metric)) + "\",\"unit\":\"" +
+         (bytes ? "bytes" : "objects") + "\",\"total\":" + format_count(total);
   if (profile.has_base) out += ",\"base_total\":" + format_count(base_total);
   out += ",\"stacks\":[";
   // Each distinct frame is written once into a cache of JSON text.
@@ -153,8 +185,14 @@ std::string format_json(const FoldedProfile& profile) {
       out += j;
     }
     out += "]}";
+    chunked.maybe_flush();
   }
   out += "\n]}\n";
+}
+
+std::string format_json(const FoldedProfile& profile) {
+  std::string out;
+  write_json(profile, [&out](std::string_view piece) { out += piece; });
   return out;
 }
 

@@ -3,11 +3,15 @@
 #include <libsym/fold_printer.h>
 #include <libsym/profile.h>
 
+#include "fold_detail.h"
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <random>
 #include <string>
 
 namespace {
@@ -194,4 +198,70 @@ TEST_CASE("no heap profile at all: an error, with line 1 among the diagnostics")
       CHECK(diags[0].line == 1);
     }
   }
+}
+
+TEST_CASE("stacks compare as their folded text's bytes, without the text being built") {
+  // Labels that are prefixes of one another, bytes on both sides of ';' (0x3b), above 0x7f, an
+  // empty label and two frames with one label.
+  const std::vector<std::string> labels = {"", "a", "a", "a(", "a:", "a<", "a ", "ab", "a\x7f",
+                                           "a\xc3\xa9", "b", "[unknown]"};
+  std::vector<sym::FoldedFrame> frames;
+  for (const auto& label : labels) {
+    frames.emplace_back();
+    frames.back().label = label;
+  }
+  std::mt19937 rng(7);
+  auto random_stack = [&] {
+    std::vector<std::uint32_t> ids(1 + rng() % 4);
+    for (auto& id : ids) id = static_cast<std::uint32_t>(rng() % labels.size());
+    return ids;
+  };
+  auto sign = [](int v) { return v < 0 ? -1 : v > 0 ? 1 : 0; };
+  for (int i = 0; i < 50'000; ++i) {
+    const auto a = random_stack();
+    const auto b = i % 5 == 0 ? a : random_stack();
+    std::string text_a;
+    std::string text_b;
+    sym::detail::append_labels(text_a, frames, a);
+    sym::detail::append_labels(text_b, frames, b);
+    INFO("'" << text_a << "' vs '" << text_b << "'");
+    REQUIRE(sign(sym::detail::compare_joined(frames, a, b)) == sign(text_a.compare(text_b)));
+  }
+}
+
+TEST_CASE("a dump of more distinct addresses than one symbolizer batch folds as its parts do") {
+  // 90 000 return addresses in this test program's code: more than the 65 536 that describe_all
+  // symbolizes at a time. Folded whole, they must give what three dumps of a third each give.
+  auto map = sym::ProcessMap::read_file("/proc/self/maps", nullptr);
+  REQUIRE(static_cast<bool>(map));
+  const sym::Mapping* code = map->find(sym::AbsAddr(reinterpret_cast<std::uintptr_t>(&fold)));
+  REQUIRE(code != nullptr);
+  const std::uint64_t size = code->end.value() - code->start.value();
+  std::mt19937_64 rng(11);
+  const std::string header = "heap_v2/524288\n  t*: 3000: 3000000 [0: 0]\n";
+  std::string whole = header;
+  std::string parts[3] = {header, header, header};
+  for (int i = 0; i < 3000; ++i) {
+    std::string record = "@";
+    for (int f = 0; f < 30; ++f) record += " " + sym::to_hex(code->start.value() + 1 + rng() % size);
+    record += "\n  t*: 1: " + std::to_string(1000 + i) + " [0: 0]\n";
+    whole += record;
+    parts[i % 3] += record;
+  }
+  sym::Symbolizer symbolizer;
+  sym::Folder one(sym::FoldOptions{}, symbolizer);
+  sym::Folder three(sym::FoldOptions{}, symbolizer);
+  sym::Diagnostics diags;
+  REQUIRE(!one.add_text(whole, false, &*map, "whole.heap", false, &diags));
+  for (const auto& part : parts) {
+    REQUIRE(!three.add_text(part, false, &*map, "part.heap", false, &diags));
+  }
+  CHECK(diags.empty());
+  const std::string expected = sym::format_folded(three.result());
+  CHECK(std::count(expected.begin(), expected.end(), '\n') > 2000);
+  // result() copies, take_result() moves out and leaves an empty folder.
+  CHECK(sym::format_folded(one.result()) == expected);
+  CHECK(sym::format_folded(one.take_result()) == expected);
+  CHECK(one.result().stacks.empty());
+  CHECK(one.result().frames.empty());
 }

@@ -124,6 +124,8 @@ class Folder {
 
   // The folded result (stacks whose rounded values are all zero are left out).
   [[nodiscard]] FoldedProfile result() const;
+  // The same, moved out without copying the stacks; the folder is left empty, as if new.
+  [[nodiscard]] FoldedProfile take_result();
 
   struct Impl;
 

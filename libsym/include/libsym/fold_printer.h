@@ -3,12 +3,19 @@
 
 #include <libsym/fold.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace sym {
 
+// Where streamed output goes, in pieces of about 64 KiB (whole records), in order.
+using OutputSink = std::function<void(std::string_view)>;
+
 // "root;...;leaf VALUE\n" lines, values rounded to integers; with a base, "stack BASE VALUE".
 std::string format_folded(const FoldedProfile& profile);
+// The same, streamed: the text of a deep profile's stacks can be several times the dump's size.
+void write_folded(const FoldedProfile& profile, const OutputSink& sink);
 
 struct TextOptions {
   bool cum_sort = false;    // sort by cum instead of flat
@@ -20,5 +27,7 @@ std::string format_text(const FoldedProfile& profile, const TextOptions& options
 
 // {"metric":..,"unit":..,"total":..,"stacks":[{"value":N,"frames":[...root first]}]}
 std::string format_json(const FoldedProfile& profile);
+// The same, streamed.
+void write_json(const FoldedProfile& profile, const OutputSink& sink);
 
 }  // namespace sym
