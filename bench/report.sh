@@ -194,9 +194,12 @@ fi
 if [[ -f $res/scaling.md ]]; then
   echo "### Scaling"
   echo
-  echo "stackfold on the gdb dump with its records repeated (same stacks, values multiplied; the"
-  echo "largest about 1 GB), mapresolve on libc with inline frames. A last column near 1× or below"
-  echo "means linear or better; peak RSS staying flat means bounded memory."
+  echo "stackfold on the gdb dump with its records repeated (xN: same stacks, values multiplied; the"
+  echo "largest about 1 GB), and on dumps of N distinct stacks of 8-40 frames made from its maps"
+  echo "(stacks-N: drawn from its own addresses; random-N: random code addresses, about 24 distinct"
+  echo "addresses per stack; bench/helpers/distinct_stacks.py); mapresolve on libc with inline"
+  echo "frames. A last column near 1× or below means linear or better; peak RSS staying flat over"
+  echo "the xN rows means bounded memory (distinct stacks and addresses must be held)."
   echo
   cat "$res/scaling.md"
   echo

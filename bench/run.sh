@@ -271,7 +271,8 @@ for d in "${dumps[@]}"; do
 done
 
 # ---------------------------------------------------------------------------------------
-# 5b. Scaling: a dump repeated up to ~1 GB, up to a million addresses (bench/scaling.sh)
+# 5b. Scaling: a dump repeated up to ~1 GB, distinct stacks, up to a million addresses
+#     (bench/scaling.sh)
 # ---------------------------------------------------------------------------------------
 if [[ $quick != 1 ]]; then
   log "scaling: stackfold up to ~1 GB of dump, mapresolve up to 1 000 000 addresses"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scaling: does time grow linearly and memory stay bounded as inputs grow?
 #   stackfold on one real dump with its records repeated 1, 10, 100 and 600 times (up to ~1 GB
-#   of text; the same stacks, values multiplied) and
+#   of text; the same stacks, values multiplied), on 20 000 and 200 000 distinct stacks made
+#   from its maps (helpers/distinct_stacks.py: from its own addresses, and from random ones), and
 #   mapresolve on 10 000, 100 000 and 1 000 000 addresses (libc with libc6-dbg, inline frames).
 # Usage: scaling.sh STACKFOLD MAPRESOLVE DUMP LIBC ADDRS_100000 RESULT_DIR
 # Writes RESULT_DIR/scaling.tsv and RESULT_DIR/scaling.md; the big dumps live in RESULT_DIR/tmp
@@ -32,6 +33,18 @@ for n in $copies; do
   python3 "$here/helpers/repeat_dump.py" "$dump" "$n" "$big"
   measure stackfold "x$n" "$(stat -c %s "$big")" -- "$stackfold" "$big"
   rm -f "$big"
+done
+
+# Distinct stacks: N stacks drawn from the dump's own addresses ("stacks-N"), and N stacks of
+# random code addresses ("random-N": the distinct addresses grow with N as well).
+for n in ${SCALING_STACKS:-20000 200000}; do
+  for kind in stacks random; do
+    big=$tmp/$kind-$n.heap
+    python3 "$here/helpers/distinct_stacks.py" "$dump" "$n" "$big" \
+        $([[ $kind == random ]] && echo --random-pcs)
+    measure stackfold "$kind-$n" "$(stat -c %s "$big")" -- "$stackfold" "$big"
+    rm -f "$big"
+  done
 done
 
 for n in 10000 100000 1000000; do
