@@ -508,11 +508,13 @@ class Resolver {
     hand_over(std::move(out));
   }
 
-  // To the writer; in the llvm style, the function that is not inlined named as
-  // llvm-symbolizer names it first.
+  // To the writer; in the llvm and gnu styles, names as their originals give them first (not
+  // for --explain, which shows what was found).
   void hand_over(std::vector<sym::Symbolized> answers) {
-    if (style_ == sym::OutputStyle::kLlvm) symbolizer_.use_llvm_names(answers, print_.demangle);
-    if (style_ == sym::OutputStyle::kGnu) symbolizer_.use_gnu_names(answers);
+    if (!args_.explain && style_ == sym::OutputStyle::kLlvm) {
+      symbolizer_.use_llvm_names(answers, print_.demangle);
+    }
+    if (!args_.explain && style_ == sym::OutputStyle::kGnu) symbolizer_.use_gnu_names(answers);
     writer_.write(std::move(answers));
   }
 

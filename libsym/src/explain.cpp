@@ -111,7 +111,8 @@ void explain(std::string& out, const Symbolized& r, const Module* module,
              " holds file offset " + hex(r.file_offset->value()) + " (p_filesz bounds each).\n";
     }
   }
-  if (r.reason != Reason::kNone && r.reason != Reason::kNoSymbol) {
+  if (r.reason != Reason::kNone && r.reason != Reason::kNoSymbol &&
+      r.reason != Reason::kDataObject) {
     out += "  " + std::to_string(step++) + ". Stop: " + std::string(describe(r.reason));
     if (!r.detail.empty()) out += " (" + r.detail + ")";
     out += ".\n\n";
@@ -158,7 +159,15 @@ void explain(std::string& out, const Symbolized& r, const Module* module,
     if (!module->build_id().empty()) out += ", build-id " + module->build_id();
     out += "\n";
   }
-  if (r.frames.empty()) {
+  if (r.data) {
+    out += "     No frames: " + std::string(describe(r.reason)) + " (outside every executable " +
+           "section). The variable " + name_of(r.data->name, options.demangle) + " holds it";
+    if (!r.data->file.empty()) {
+      out += ", declared at " + r.data->file;
+      if (r.data->line != 0) out += ":" + std::to_string(r.data->line);
+    }
+    out += ".\n";
+  } else if (r.frames.empty()) {
     out += "     No frames: " + std::string(describe(r.reason)) + ".\n";
   }
   for (std::size_t i = 0; i < r.frames.size(); ++i) {

@@ -15,6 +15,7 @@ std::string_view describe(Reason reason) {
     case Reason::kBadObject: return "not a readable ELF executable or shared object";
     case Reason::kOutsideSegments: return "file offset is outside every PT_LOAD segment";
     case Reason::kNoSymbol: return "no symbol or debug info covers the address";
+    case Reason::kDataObject: return "data, not code";
     case Reason::kNotAnAddress: return "the input is not an address";
   }
   return "unknown";
@@ -33,6 +34,7 @@ std::string_view reason_id(Reason reason) {
     case Reason::kBadObject: return "bad_object";
     case Reason::kOutsideSegments: return "outside_segments";
     case Reason::kNoSymbol: return "no_symbol";
+    case Reason::kDataObject: return "data";
     case Reason::kNotAnAddress: return "not_an_address";
   }
   return "unknown";

@@ -167,6 +167,7 @@ struct Module::Impl {
     std::uint64_t size;
     std::size_t index;  // in the table
     std::string name;
+    std::string file;  // a local symbol's STT_FILE, else ""
   };
   mutable std::vector<LlvmSymbol> llvm_symbols;
   mutable std::once_flag llvm_symbols_made;
@@ -179,14 +180,30 @@ struct Module::Impl {
     std::size_t index;
     bool function;  // STT_FUNC or STT_GNU_IFUNC; else STT_NOTYPE
     std::string name;
+    std::uint64_t section;  // index of its section
+    std::string file;       // a local symbol's STT_FILE, else ""
   };
   mutable std::vector<GnuSymbol> gnu_symbols;
   mutable std::once_flag gnu_symbols_made;
   void make_gnu_symbols() const;
+  // gnu_alias's choice, of the symbols in `section` only when given; null when none.
+  [[nodiscard]] const GnuSymbol* gnu_best(VirtAddr vaddr, std::uint64_t value,
+                                          std::optional<std::uint64_t> section) const;
   // The file's .eh_frame (and .eh_frame_hdr), read at the first unwind_range.
   mutable std::unique_ptr<detail::UnwindTable> unwind;
   std::optional<LoadSegment> eh_frame_hdr;  // PT_GNU_EH_FRAME, for a file without sections
   mutable std::once_flag unwind_made;
+  // data_object's variables, read from every DIE at its first call: by address.
+  struct Variable {
+    std::uint64_t address;
+    std::uint64_t size;  // 0 = unknown
+    bool op_addr;        // located by DW_OP_addr (GNU addr2line reads no other)
+    llvm::DWARFDie die;
+    std::uint64_t reach = 0;  // the furthest end of this and every variable before it
+  };
+  mutable std::vector<Variable> variables;
+  mutable bool variables_made = false;
+  void make_variables() const;
   // Adds the supplementary file's first problem to the warning (once; on the calling thread).
   void note_sup_problem() const {
     if (sup != nullptr && !sup_problem_told && sup->failed()) {
@@ -1175,14 +1192,22 @@ std::optional<SymbolHit> Module::symbol_at(VirtAddr vaddr) const {
 
 namespace {
 
-// Calls add(name, address, size, type) for every symbol the file's own table defines in one of
-// its sections (.symtab, else .dynsym when .symtab gives none: what binutils and LLVM read of a
-// file without its debug file) whose type `wanted` accepts.
+// Calls add(name, address, size, type, section index, file) for every symbol the file's own
+// table defines in one of its sections (.symtab, else .dynsym when .symtab gives none: what
+// binutils and LLVM read of a file without its debug file) whose type `wanted` accepts. `file`
+// is a local symbol's source: the name of the STT_FILE symbol before it, else empty.
 template <class Wanted, class Add>
 void for_each_own_symbol(const obj::ELFObjectFileBase& elf, Wanted wanted, Add add) {
   std::size_t added = 0;
+  llvm::StringRef file;  // the last STT_FILE symbol's name
   auto visit = [&](const obj::ELFSymbolRef& symbol) {
     const std::uint8_t type = symbol.getELFType();
+    if (type == llvm::ELF::STT_FILE) {
+      auto name = symbol.getName();
+      if (!name) llvm::consumeError(name.takeError());
+      file = name ? *name : llvm::StringRef();
+      return;
+    }
     if (!wanted(type)) return;
     // In a section: not undefined (imported), absolute (version names) or common.
     auto section = symbol.getSection();
@@ -1198,7 +1223,10 @@ void for_each_own_symbol(const obj::ELFObjectFileBase& elf, Wanted wanted, Add a
       if (!address) llvm::consumeError(address.takeError());
       return;
     }
-    add(*name, *address, symbol.getSize(), type);
+    // A local symbol's source file: the STT_FILE before it (binutils and LLVM print it).
+    const bool local = symbol.getBinding() == llvm::ELF::STB_LOCAL;
+    add(*name, *address, symbol.getSize(), type, (*section)->getIndex(),
+        local ? file : llvm::StringRef());
     ++added;
   };
   for (const obj::ELFSymbolRef symbol : elf.symbols()) visit(symbol);
@@ -1218,9 +1246,18 @@ void Module::Impl::make_llvm_symbols() const {
   if (elf == nullptr) return;
   for_each_own_symbol(
       *elf,
-      [](std::uint8_t type) { return is_function_type(type) || type == llvm::ELF::STT_OBJECT; },
-      [&](llvm::StringRef name, std::uint64_t address, std::uint64_t size, std::uint8_t) {
-        llvm_symbols.push_back({address, size, llvm_symbols.size(), name.str()});
+      [](std::uint8_t type) {
+        return is_function_type(type) || type == llvm::ELF::STT_OBJECT ||
+               type == llvm::ELF::STT_NOTYPE;
+      },
+      [&](llvm::StringRef name, std::uint64_t address, std::uint64_t size, std::uint8_t,
+          std::uint64_t, llvm::StringRef file) {
+        // ARM's and AArch64's mapping symbols ($x, $d, $a, $t and "$x.N") name no code.
+        if (name.starts_with("$") && name.size() >= 2 && std::strchr("xdat", name[1]) &&
+            (name.size() == 2 || name[2] == '.')) {
+          return;
+        }
+        llvm_symbols.push_back({address, size, llvm_symbols.size(), name.str(), file.str()});
       });
   // Of several at one address the largest stays, of those the one latest in the table: by
   // address, and at one address that one first.
@@ -1239,9 +1276,10 @@ void Module::Impl::make_gnu_symbols() const {
   for_each_own_symbol(
       *elf,
       [](std::uint8_t type) { return is_function_type(type) || type == llvm::ELF::STT_NOTYPE; },
-      [&](llvm::StringRef name, std::uint64_t address, std::uint64_t size, std::uint8_t type) {
+      [&](llvm::StringRef name, std::uint64_t address, std::uint64_t size, std::uint8_t type,
+          std::uint64_t section, llvm::StringRef file) {
         gnu_symbols.push_back({address, size == 0 ? 1 : size, gnu_symbols.size(),
-                               is_function_type(type), name.str()});
+                               is_function_type(type), name.str(), section, file.str()});
       });
   std::sort(gnu_symbols.begin(), gnu_symbols.end(), [](const auto& a, const auto& b) {
     return std::tie(a.address, a.index) < std::tie(b.address, b.index);
@@ -1249,8 +1287,15 @@ void Module::Impl::make_gnu_symbols() const {
 }
 
 std::optional<std::string> Module::gnu_alias(VirtAddr vaddr, std::uint64_t value) const {
-  std::call_once(impl_->gnu_symbols_made, [this] { impl_->make_gnu_symbols(); });
-  const auto& symbols = impl_->gnu_symbols;
+  const Impl::GnuSymbol* best = impl_->gnu_best(vaddr, value, std::nullopt);
+  if (best == nullptr) return std::nullopt;
+  return best->name;
+}
+
+const Module::Impl::GnuSymbol* Module::Impl::gnu_best(
+    VirtAddr vaddr, std::uint64_t value, std::optional<std::uint64_t> section) const {
+  std::call_once(gnu_symbols_made, [this] { make_gnu_symbols(); });
+  const auto& symbols = gnu_symbols;
   auto [first, last] = std::equal_range(
       symbols.begin(), symbols.end(), value, [](const auto& a, const auto& b) {
         if constexpr (std::is_integral_v<std::decay_t<decltype(a)>>) {
@@ -1264,6 +1309,7 @@ std::optional<std::string> Module::gnu_alias(VirtAddr vaddr, std::uint64_t value
   const Impl::GnuSymbol* best = nullptr;
   for (auto it = first; it != last; ++it) {
     const Impl::GnuSymbol& c = *it;
+    if (section && c.section != *section) continue;
     if (best == nullptr) {
       best = &c;
     } else if (value + best->size <= offset) {
@@ -1276,8 +1322,7 @@ std::optional<std::string> Module::gnu_alias(VirtAddr vaddr, std::uint64_t value
       best = &c;
     }
   }
-  if (best == nullptr) return std::nullopt;
-  return best->name;
+  return best;
 }
 
 std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {
@@ -1293,7 +1338,209 @@ std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {
   hit.value = it->address;
   hit.size = it->size;
   hit.offset = vaddr.value() - it->address;
+  hit.file = it->file;
   return hit;
+}
+
+namespace {
+
+constexpr auto kAbsolutePath = llvm::DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath;
+
+// The address a variable's location expression names when it is exactly DW_OP_addr A or
+// DW_OP_addrx I (a static object; not TLS, not a register, not a computed value).
+std::optional<std::uint64_t> static_address(const llvm::DWARFDie& die, bool* op_addr) {
+  auto location = die.find(llvm::dwarf::DW_AT_location);
+  if (!location) return std::nullopt;
+  auto block = location->getAsBlock();
+  if (!block || block->empty()) return std::nullopt;
+  llvm::DWARFUnit& unit = *die.getDwarfUnit();
+  const std::uint8_t size = unit.getAddressByteSize();
+  const std::uint8_t op = (*block)[0];
+  if (op == llvm::dwarf::DW_OP_addr && block->size() == 1U + size && (size == 4 || size == 8)) {
+    *op_addr = true;
+    std::uint64_t address = 0;
+    const bool little = unit.getContext().isLittleEndian();
+    for (std::uint8_t i = 0; i < size; ++i) {
+      const std::uint64_t byte = (*block)[1U + (little ? i : size - 1U - i)];
+      address |= byte << (8U * i);
+    }
+    return address;
+  }
+  if (op == llvm::dwarf::DW_OP_addrx || op == llvm::dwarf::DW_OP_GNU_addr_index) {
+    unsigned length = 0;
+    const char* error = nullptr;
+    const std::uint64_t index =
+        llvm::decodeULEB128(block->data() + 1, &length, block->data() + block->size(), &error);
+    if (error != nullptr || 1U + length != block->size()) return std::nullopt;
+    auto item = unit.getAddrOffsetSectionItem(static_cast<std::uint32_t>(index));
+    if (!item) return std::nullopt;
+    *op_addr = false;
+    return item->Address;
+  }
+  return std::nullopt;
+}
+
+// The file a DIE (or the declaration it completes) is declared in. Not DWARFDie::getDeclFile:
+// LLVM 19 loses the unit of a DW_FORM_implicit_const value, as GCC writes DW_AT_decl_file, and
+// then finds no file.
+std::string declaration_file(const llvm::DWARFDie& die) {
+  llvm::DWARFDie at = die;
+  for (int hops = 0; at && hops < 8; ++hops) {
+    if (auto value = at.find(llvm::dwarf::DW_AT_decl_file)) {
+      const auto index = value->getAsUnsignedConstant();
+      llvm::DWARFUnit* unit = at.getDwarfUnit();
+      const auto* table = unit->getContext().getLineTableForUnit(unit);
+      std::string path;
+      if (!index || table == nullptr ||
+          !table->getFileNameByIndex(*index, unit->getCompilationDir(), kAbsolutePath, path)) {
+        path.clear();
+      }
+      return path;
+    }
+    llvm::DWARFDie next = at.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_specification);
+    if (!next) next = at.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_abstract_origin);
+    at = next;
+  }
+  return {};
+}
+
+}  // namespace
+
+void Module::Impl::make_variables() const {
+  variables_made = true;
+  if (dwarf_context() == nullptr || dwarf_refused) return;
+  for (const auto& unit : dwarf->normal_units()) {
+    if (unit->isTypeUnit()) continue;
+    UnitFacts& facts = units[unit.get()];
+    if (!all_dies_checked(*unit, facts)) continue;  // LLVM would read past its section
+    const std::uint8_t pointer_size = unit->getAddressByteSize();
+    for (const auto& entry : unit->dies()) {
+      const llvm::DWARFDie die(unit.get(), &entry);
+      if (die.getTag() != llvm::dwarf::DW_TAG_variable) continue;
+      bool op_addr = false;
+      const auto address = static_address(die, &op_addr);
+      if (!address) continue;
+      // The type is the declaration's when this is the definition of a declared variable.
+      llvm::DWARFDie typed = die;
+      if (!typed.find(llvm::dwarf::DW_AT_type)) {
+        if (auto decl = die.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_specification)) {
+          typed = decl;
+        }
+      }
+      std::uint64_t size = 0;
+      if (auto type = typed.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_type)) {
+        size = type.getTypeSize(pointer_size).value_or(0);
+      }
+      variables.push_back({*address, size, op_addr, die});
+    }
+  }
+  // By address, and at one address in the order of the DWARF (units in order, DIEs by offset).
+  std::sort(variables.begin(), variables.end(), [](const Variable& a, const Variable& b) {
+    if (a.address != b.address) return a.address < b.address;
+    return a.die.getOffset() < b.die.getOffset();
+  });
+  std::uint64_t reach = 0;
+  for (Variable& v : variables) {
+    const std::uint64_t size = std::max<std::uint64_t>(v.size, 1);
+    reach = std::max(reach, size > UINT64_MAX - v.address ? UINT64_MAX : v.address + size);
+    v.reach = reach;
+  }
+}
+
+std::optional<DataObject> Module::data_object(VirtAddr vaddr) const {
+  if (impl_->is_code(vaddr.value())) return std::nullopt;
+  if (!impl_->variables_made) impl_->make_variables();
+  const auto& vars = impl_->variables;
+  // The last variable starting at or before vaddr that covers it (of several at one address,
+  // the first in the DWARF).
+  auto it = std::upper_bound(
+      vars.begin(), vars.end(), vaddr.value(),
+      [](std::uint64_t a, const Impl::Variable& v) { return a < v.address; });
+  // Back only as far as a variable before might still reach vaddr.
+  while (it != vars.begin() && std::prev(it)->reach > vaddr.value()) {
+    --it;
+    const std::uint64_t offset = vaddr.value() - it->address;
+    if (offset >= std::max<std::uint64_t>(it->size, 1)) continue;
+    auto first = it;
+    while (first != vars.begin() && std::prev(first)->address == it->address) --first;
+    const llvm::DWARFDie& die = first->die;
+    DataObject data;
+    // The linkage name; else the symbol at its address (a function's static "calls" is
+    // _ZZ3getvE5calls there: get()::calls), else DWARF's short name.
+    if (const char* name = die.getLinkageName()) {
+      data.name = name;
+    } else if (auto symbol = llvm_symbol(VirtAddr(first->address));
+               symbol && symbol->value == first->address) {
+      data.name = std::move(symbol->name);
+    } else if (const char* short_name = die.getShortName()) {
+      data.name = short_name;
+    }
+    data.value = first->address;
+    data.size = first->size;
+    data.file = declaration_file(die);
+    data.line = static_cast<std::uint32_t>(die.getDeclLine());
+    if (!data.name.empty()) return data;
+    break;
+  }
+  // No DWARF: the sized object symbol covering vaddr.
+  if (auto symbol = llvm_symbol(vaddr); symbol && symbol->size != 0) {
+    DataObject data;
+    data.name = std::move(symbol->name);
+    data.value = symbol->value;
+    data.size = symbol->size;
+    return data;
+  }
+  return std::nullopt;
+}
+
+std::optional<Module::GnuData> Module::gnu_data(VirtAddr vaddr) const {
+  if (impl_->is_code(vaddr.value()) || impl_->file.object == nullptr) return std::nullopt;
+  // With a separate debug file, binutils reads that file's symbols and variables in ways not
+  // reproduced here: no answer (GNU's may be a label of the debug file's table).
+  const DebugSource source = impl_->origin.source;
+  if (source != DebugSource::kSelf && source != DebugSource::kNone) return std::nullopt;
+  // The allocated section holding vaddr, as addr2line finds it.
+  std::optional<std::uint64_t> section;
+  std::uint64_t section_start = 0;
+  for (const obj::SectionRef& s : impl_->file.object->sections()) {
+    if ((obj::ELFSectionRef(s).getFlags() & llvm::ELF::SHF_ALLOC) == 0) continue;
+    if (vaddr.value() >= s.getAddress() && vaddr.value() - s.getAddress() < s.getSize()) {
+      section = s.getIndex();
+      section_start = s.getAddress();
+      break;
+    }
+  }
+  if (!section) return std::nullopt;
+  GnuData out;
+  std::call_once(impl_->gnu_symbols_made, [this] { impl_->make_gnu_symbols(); });
+  std::optional<std::uint64_t> value;
+  for (const Impl::GnuSymbol& s : impl_->gnu_symbols) {
+    // BFD counts a symbol's value from its section's start: one placed before that start
+    // (__bss_start ahead of an aligned .bss) lies past every offset.
+    if (s.section == *section && s.address >= section_start && s.address <= vaddr.value() &&
+        (!value || s.address > *value)) {
+      value = s.address;
+    }
+  }
+  if (value) {
+    if (const Impl::GnuSymbol* best = impl_->gnu_best(vaddr, *value, section)) {
+      out.name = best->name;
+      out.file = best->file;  // a local label's source, as elf_find_function gives it
+    }
+  }
+  if (!impl_->variables_made) impl_->make_variables();
+  const auto& vars = impl_->variables;
+  auto it = std::lower_bound(
+      vars.begin(), vars.end(), vaddr.value(),
+      [](const Impl::Variable& v, std::uint64_t a) { return v.address < a; });
+  for (; it != vars.end() && it->address == vaddr.value(); ++it) {
+    if (!it->op_addr) continue;
+    out.file = declaration_file(it->die);
+    out.line = static_cast<std::uint32_t>(it->die.getDeclLine());
+    break;
+  }
+  if (out.name.empty() && out.file.empty()) return std::nullopt;
+  return out;
 }
 
 std::optional<Module::CodeRange> Module::unwind_range(VirtAddr vaddr) const {

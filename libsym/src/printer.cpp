@@ -142,6 +142,25 @@ void print_default(std::string& out, const Symbolized& r, const PrintOptions& o)
     if (r.symbol->offset != 0) out += "+" + to_hex(r.symbol->offset);
   }
   out += '\n';
+  if (r.data) {
+    // "    counter: data, not code (4 bytes at +0x2), declared at d.c:2"
+    const DataObject& d = *r.data;
+    out += "    ";
+    out += o.demangle ? demangle(d.name) : d.name;
+    out += ": data, not code (";
+    out += d.size == 0   ? std::string("size unknown")
+           : d.size == 1 ? std::string("1 byte")
+                         : std::to_string(d.size) + " bytes";
+    if (r.vaddr && r.vaddr->value() != d.value) out += " at +" + to_hex(r.vaddr->value() - d.value);
+    out += ')';
+    if (!d.file.empty()) {
+      out += ", declared at ";
+      out += o.basenames ? base_name(d.file) : std::string_view(d.file);
+      if (d.line != 0) out += ":" + std::to_string(d.line);
+    }
+    out += '\n';
+    return;
+  }
   if (r.reason != Reason::kNone) {
     out += "    (";
     out += describe(r.reason);
@@ -205,7 +224,17 @@ void print_json(std::string& out, const Symbolized& r, const PrintOptions& o) {
     out += f.inlined ? "true" : "false";
     out += '}';
   }
-  out += "],\"reason\":";
+  out += ']';
+  if (r.data) {
+    const DataObject& d = *r.data;
+    out += ",\"data\":{\"name\":" + json_quote(o.demangle ? demangle(d.name) : d.name);
+    out += ",\"linkage_name\":" + json_quote(d.name);
+    out += ",\"value\":\"" + to_hex(d.value) + "\",\"size\":" + std::to_string(d.size);
+    out += ",\"file\":";
+    out += d.file.empty() ? std::string("null") : json_quote(d.file);
+    out += ",\"line\":" + std::to_string(d.line) + "}";
+  }
+  out += ",\"reason\":";
   out += r.reason == Reason::kNone ? std::string("null")
                                    : "\"" + std::string(reason_id(r.reason)) + "\"";
   if (!r.detail.empty()) out += ",\"detail\":" + json_quote(r.detail);

@@ -143,6 +143,20 @@ const Module* Symbolizer::module_of(const Symbolized& r, LastModule& last) {
 void Symbolizer::use_llvm_names(std::span<Symbolized> answers, bool demangle) {
   LastModule last;
   for (Symbolized& r : answers) {
+    // Nothing covers it, or data: llvm-symbolizer names it after a symbol all the same.
+    if (r.frames.empty() && r.vaddr && !r.module.empty() &&
+        (r.reason == Reason::kNoSymbol || r.reason == Reason::kDataObject)) {
+      const Module* module = module_of(r, last);
+      if (module == nullptr) continue;
+      if (auto llvm = module->llvm_symbol(*r.vaddr)) {
+        Frame f;
+        f.function = demangle ? sym::demangle(llvm->name) : llvm->name;
+        f.raw_name = std::move(llvm->name);
+        f.file = std::move(llvm->file);  // a local symbol's STT_FILE
+        r.frames.push_back(std::move(f));
+      }
+      continue;
+    }
     if (r.frames.empty() || r.frames.back().inlined || !r.vaddr || !r.symbol || r.module.empty()) {
       continue;
     }
@@ -160,6 +174,21 @@ void Symbolizer::use_llvm_names(std::span<Symbolized> answers, bool demangle) {
 void Symbolizer::use_gnu_names(std::span<Symbolized> answers) {
   LastModule last;
   for (Symbolized& r : answers) {
+    // Nothing covers it, or data: GNU's label of the section and a variable's declaration.
+    if (r.frames.empty() && r.vaddr && !r.module.empty() &&
+        (r.reason == Reason::kNoSymbol || r.reason == Reason::kDataObject)) {
+      const Module* module = module_of(r, last);
+      if (module == nullptr) continue;
+      if (auto gnu = module->gnu_data(*r.vaddr)) {
+        Frame f;
+        f.function = gnu->name;
+        f.raw_name = std::move(gnu->name);
+        f.file = std::move(gnu->file);
+        f.line = gnu->line;
+        r.frames.push_back(std::move(f));
+      }
+      continue;
+    }
     // A frame of the symbol table alone: one, without a line, named after the symbol.
     if (r.frames.size() != 1 || r.frames[0].line != 0 || !r.vaddr || !r.symbol ||
         r.frames[0].raw_name != r.symbol->name || r.module.empty()) {
@@ -189,6 +218,13 @@ void Symbolizer::resolve_all(const Module& module, std::vector<Symbolized>& out,
       s.detail = module.warning();
       if (auto function = module.unwind_range(*s.vaddr)) {
         s.function_start = VirtAddr(function->begin);
+      } else if (auto data = module.data_object(*s.vaddr)) {
+        s.reason = Reason::kDataObject;
+        if (!s.symbol) {
+          s.symbol = SymbolHit{data->name, data->value, data->size,
+                               s.vaddr->value() - data->value, {}};
+        }
+        s.data = std::move(data);
       }
     }
   }

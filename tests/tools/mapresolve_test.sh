@@ -656,5 +656,70 @@ else
   echo "mapresolve is not linked with jemalloc (allocator=system, or a sanitizer): checks skipped"
 fi
 
+# --- Data addresses: variables, not code ---------------------------------------------------------
+# Random addresses in every allocated section that is not code (.rodata, .data, .bss, ...) of a
+# C and a C++ program with globals, built with gcc and clang: llvm style as llvm-symbolizer-19
+# prints them, gnu style as addr2line, except where GNU prints the empty name of an STT_FILE
+# symbol as ":?" (the linker's local labels after it, such as __GNU_EH_FRAME_HDR).
+mkdir -p "$tmp/data"
+cat > "$tmp/data/d.c" <<'EOF_C'
+#include <stdio.h>
+int counter = 5;
+const char greeting[] = "hello world";
+struct S { int a; double b; } table[10] = {{1, 2.0}};
+static int zeros[64];
+int main(void) { zeros[counter] = 1; printf("%s %f %d\n", greeting, table[0].b, zeros[5]); return 0; }
+EOF_C
+cat > "$tmp/data/cx.cpp" <<'EOF_CXX'
+#include <cstdio>
+#include <string>
+namespace ns { struct K { static int count; static const double table[4]; };
+int K::count = 3; const double K::table[4] = {1, 2, 3, 4}; }
+static std::string name = "abc";
+int get() { static int calls = 0; return ++calls + ns::K::count; }
+int main() { std::printf("%d %s %f\n", get(), name.c_str(), ns::K::table[2]); }
+EOF_CXX
+gcc -O2 -g "$tmp/data/d.c" -o "$tmp/data/d_gcc" && clang-19 -O2 -g "$tmp/data/d.c" -o "$tmp/data/d_clang" &&
+  g++ -O2 -g "$tmp/data/cx.cpp" -o "$tmp/data/cx_gcc" &&
+  clang++-19 -O2 -g "$tmp/data/cx.cpp" -o "$tmp/data/cx_clang" || bad "data: programs built"
+RANDOM=7
+for f in d_gcc d_clang cx_gcc cx_clang; do
+  exe=$tmp/data/$f
+  readelf -SW "$exe" | sed 's/^ *\[ *[0-9]*\]//' |
+    awk '$6 ~ /A/ && $6 !~ /X/ && $5 != "000000" {print $3, $5}' |
+    while read -r start size; do
+      for ((k = 0; k < 40; k++)); do printf '%x\n' $((16#$start + (RANDOM * 32768 + RANDOM) % 16#$size)); done
+    done > "$tmp/data/addrs"
+  llvm-symbolizer-19 --obj="$exe" < "$tmp/data/addrs" > "$tmp/data/llvm.ref"
+  "$M" --output=llvm -e "$exe" < "$tmp/data/addrs" > "$tmp/data/llvm.out"
+  check "data: $f, $(wc -l < "$tmp/data/addrs") addresses, llvm style as llvm-symbolizer" \
+    cmp -s "$tmp/data/llvm.ref" "$tmp/data/llvm.out"
+  addr2line -f -e "$exe" < "$tmp/data/addrs" | paste - - | grep -v $'\t:?$' > "$tmp/data/gnu.ref"
+  "$M" -f -e "$exe" < "$tmp/data/addrs" | paste - - > "$tmp/data/gnu.all"
+  addr2line -f -e "$exe" < "$tmp/data/addrs" | paste - - | awk -F'\t' '{print ($2 == ":?")}' |
+    paste - "$tmp/data/gnu.all" | awk -F'\t' '$1 == 0 {print $2 "\t" $3}' > "$tmp/data/gnu.out"
+  check "data: $f, gnu style as addr2line ($(wc -l < "$tmp/data/gnu.ref") answers)" \
+    cmp -s "$tmp/data/gnu.ref" "$tmp/data/gnu.out"
+  # Named by the variable, with its size and the line that declares it (clang names the
+  # declaration in the class, gcc the definition).
+  at=$(nm "$exe" | awk '$3 == "counter" || $3 == "_ZN2ns1K5countE" {print $1}')
+  "$M" --output=default -e "$exe" "0x$at" > "$tmp/data/default.out"
+  check "data: $f, the default style names the variable and its declaration" \
+    grep -Eq '^    (counter|ns::K::count): data, not code \(4 bytes\), declared at .*(d.c:2|cx.cpp:[34])$' \
+    "$tmp/data/default.out"
+  "$M" --output=json -e "$exe" "$(printf '0x%x' $((16#$at + 2)))" > "$tmp/data/json.out"
+  value=$(printf '0x%x' $((16#$at)))
+  check "data: $f, json gives the variable and the reason" grep -Eq \
+    '"symbol":\{"name":"[^"]+","value":"'"$value"'","size":4,"offset":"0x2"\}.*"data":\{"name":"(counter|ns::K::count)",.*"line":[234]\},"reason":"data"' \
+    "$tmp/data/json.out"
+done
+check "data: --explain shows the symbol and the variable" grep -Pzq \
+  'Symbol counter \(value 0x[0-9a-f]+, size 4\) covers it: .* = \+0x2\n(.*\n)*     No frames: data, not code \(outside every executable section\)\. The variable counter holds it, declared at .*d\.c:2\.' \
+  <("$M" --explain -e "$tmp/data/d_gcc" "$(printf '0x%x' $((16#$(nm "$tmp/data/d_gcc" | awk '$3 == "counter" {print $1}') + 2)))")
+calls=$(nm "$tmp/data/cx_gcc" | awk '$3 == "_ZZ3getvE5calls" {print $1}')
+check "data: a function's static is named as its symbol demangles" \
+  grep -q '^    get()::calls: data, not code (4 bytes), declared at .*cx.cpp:6$' \
+  <("$M" --output=default -e "$tmp/data/cx_gcc" "0x$calls")
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

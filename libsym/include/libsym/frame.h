@@ -36,6 +36,16 @@ struct SymbolHit {
   auto operator<=>(const SymbolHit&) const = default;
 };
 
+// A variable (or other data object) holding an address that is not code.
+struct DataObject {
+  std::string name;        // raw (mangled) name
+  std::uint64_t value = 0;  // its first byte
+  std::uint64_t size = 0;   // 0 = unknown
+  std::string file;         // where it is declared, "" unknown (from DWARF)
+  std::uint32_t line = 0;   // 0 = unknown
+  auto operator<=>(const DataObject&) const = default;
+};
+
 // Why an address has no frames. kNone means frames were found.
 enum class Reason {
   kNone,
@@ -49,6 +59,7 @@ enum class Reason {
   kBadObject,        // not a readable ELF file
   kOutsideSegments,  // the file offset is in no PT_LOAD segment
   kNoSymbol,         // valid module and vaddr, but no symbol or debug info covers it
+  kDataObject,       // not code: a data object (Symbolized::data) covers it
   kNotAnAddress,     // the input was no address (llvm-symbolizer answers such a line "??")
 };
 

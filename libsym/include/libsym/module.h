@@ -157,6 +157,24 @@ class Module {
   // `getaddrinfo`; and an unsized symbol never reaches past its section.) Thread-safe.
   [[nodiscard]] std::optional<SymbolHit> llvm_symbol(VirtAddr vaddr) const;
 
+  // The data object holding vaddr when vaddr is not code (outside every executable section):
+  // the variable whose DWARF location is its address (DW_OP_addr or DW_OP_addrx) and whose
+  // type's size covers vaddr, with its declaration's file and line; else the sized object
+  // symbol (STT_OBJECT, STT_TLS is not an address) covering it. The first call reads every
+  // DIE of the file's DWARF. Must not run concurrently with other calls on this Module.
+  [[nodiscard]] std::optional<DataObject> data_object(VirtAddr vaddr) const;
+
+  // What GNU addr2line (binutils 2.40) answers for a vaddr in a section that is not code:
+  // the function or label (STT_FUNC, STT_NOTYPE) of that section starting last at or before
+  // vaddr (elf_find_function), and the declaration of a variable whose DW_OP_addr location is
+  // vaddr itself. Empty name and file when none. Thread-safe after data_object.
+  struct GnuData {
+    std::string name;
+    std::string file;
+    std::uint32_t line = 0;
+  };
+  [[nodiscard]] std::optional<GnuData> gnu_data(VirtAddr vaddr) const;
+
   // Of this file's own symbols at `value` (.symtab, else .dynsym; functions and untyped
   // labels), the one GNU addr2line names vaddr after when no DWARF names it (binutils 2.40,
   // elf_find_function / better_fit): one that covers vaddr over one that does not, a function

@@ -30,6 +30,8 @@ struct Symbolized {
   // When no frame names it: where the function holding `lookup` begins by the module's unwind
   // table (Module::unwind_range), so that a stripped file's static function is still one.
   std::optional<VirtAddr> function_start;
+  // Not code (Reason::kDataObject): the variable holding `lookup` (symbol names it too).
+  std::optional<DataObject> data;
   Reason reason = Reason::kNone;
   std::string detail;  // extra words for the reason (an error message), may be empty
 };
