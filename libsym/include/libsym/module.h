@@ -150,9 +150,10 @@ class Module {
 
   // The symbol llvm-symbolizer names the (not inlined) function at vaddr after, in place of
   // DWARF's name: from this file's own symbol table (.symtab, else .dynsym; never a separate
-  // debug file's), the function or object symbol of a section starting last at or before
-  // vaddr, of several at one address the largest, then the one latest in the table; none when
-  // that symbol has a size and ends before vaddr. Its name and value. (symbol_at ranks aliases
+  // debug file's), the function, object or untyped symbol of a section (not an ARM mapping
+  // symbol) starting last at or before vaddr, of several at one address the largest, then the
+  // one latest in the table; none when that symbol has a size and ends before vaddr. Its name,
+  // value and, for a local symbol, the STT_FILE name before it. (symbol_at ranks aliases
   // otherwise, as GNU addr2line does: `__GI_getaddrinfo` where llvm-symbolizer says
   // `getaddrinfo`; and an unsized symbol never reaches past its section.) Thread-safe.
   [[nodiscard]] std::optional<SymbolHit> llvm_symbol(VirtAddr vaddr) const;
