@@ -151,7 +151,9 @@ void print_default(std::string& out, const Symbolized& r, const PrintOptions& o)
     out += d.size == 0   ? std::string("size unknown")
            : d.size == 1 ? std::string("1 byte")
                          : std::to_string(d.size) + " bytes";
-    if (r.vaddr && r.vaddr->value() != d.value) out += " at +" + to_hex(r.vaddr->value() - d.value);
+    if (r.vaddr && r.vaddr->value() != d.value) {
+      out += " at +" + to_hex(r.vaddr->value() - d.value);
+    }
     out += ')';
     if (!d.file.empty()) {
       out += ", declared at ";

@@ -168,7 +168,8 @@ class Module {
   // What GNU addr2line (binutils 2.40) answers for a vaddr in a section that is not code:
   // the function or label (STT_FUNC, STT_NOTYPE) of that section starting last at or before
   // vaddr (elf_find_function), and the declaration of a variable whose DW_OP_addr location is
-  // vaddr itself. Empty name and file when none. Thread-safe after data_object.
+  // vaddr itself. Empty name or file when there is none of it; none when neither. Must not
+  // run concurrently with other calls on this Module.
   struct GnuData {
     std::string name;
     std::string file;
