@@ -422,6 +422,15 @@ int compare_joined(const std::vector<FoldedFrame>& frames, const std::vector<std
   std::size_t ia = 0;
   std::size_t kb = 0;
   std::size_t ib = 0;
+  // The next byte of a text (-1 past its end), and a step past it.
+  auto next = [&frames](const std::vector<std::uint32_t>& ids, std::size_t& k, std::size_t& i) {
+    if (k >= ids.size()) return -1;
+    const std::string& label = frames[ids[k]].label;
+    if (i < label.size()) return static_cast<int>(static_cast<unsigned char>(label[i++]));
+    ++k;
+    i = 0;
+    return k < ids.size() ? static_cast<int>(';') : -1;
+  };
   for (;;) {
     // At the start of the same frame in both: the same bytes up to its end.
     while (ia == 0 && ib == 0 && ka < a.size() && kb < b.size() && a[ka] == b[kb] &&
@@ -429,15 +438,6 @@ int compare_joined(const std::vector<FoldedFrame>& frames, const std::vector<std
       ++ka;
       ++kb;
     }
-    // The next byte of each (-1 past the end), and a step past it.
-    auto next = [&frames](const std::vector<std::uint32_t>& ids, std::size_t& k, std::size_t& i) {
-      if (k >= ids.size()) return -1;
-      const std::string& label = frames[ids[k]].label;
-      if (i < label.size()) return static_cast<int>(static_cast<unsigned char>(label[i++]));
-      ++k;
-      i = 0;
-      return k < ids.size() ? static_cast<int>(';') : -1;
-    };
     const int ca = next(a, ka, ia);
     const int cb = next(b, kb, ib);
     if (ca != cb) return ca < cb ? -1 : 1;
