@@ -140,12 +140,21 @@ const Module* Symbolizer::module_of(const Symbolized& r, LastModule& last) {
   return last.module;
 }
 
+namespace {
+
+// An address of a module read without error that no frame names (nothing covers it, or data).
+bool unnamed_in_module(const Symbolized& r) {
+  return r.frames.empty() && r.vaddr && !r.module.empty() &&
+         (r.reason == Reason::kNoSymbol || r.reason == Reason::kDataObject);
+}
+
+}  // namespace
+
 void Symbolizer::use_llvm_names(std::span<Symbolized> answers, bool demangle) {
   LastModule last;
   for (Symbolized& r : answers) {
     // Nothing covers it, or data: llvm-symbolizer names it after a symbol all the same.
-    if (r.frames.empty() && r.vaddr && !r.module.empty() &&
-        (r.reason == Reason::kNoSymbol || r.reason == Reason::kDataObject)) {
+    if (unnamed_in_module(r)) {
       const Module* module = module_of(r, last);
       if (module == nullptr) continue;
       if (auto llvm = module->llvm_symbol(*r.vaddr)) {
@@ -175,8 +184,7 @@ void Symbolizer::use_gnu_names(std::span<Symbolized> answers) {
   LastModule last;
   for (Symbolized& r : answers) {
     // Nothing covers it, or data: GNU's label of the section and a variable's declaration.
-    if (r.frames.empty() && r.vaddr && !r.module.empty() &&
-        (r.reason == Reason::kNoSymbol || r.reason == Reason::kDataObject)) {
+    if (unnamed_in_module(r)) {
       const Module* module = module_of(r, last);
       if (module == nullptr) continue;
       if (auto gnu = module->gnu_data(*r.vaddr)) {
