@@ -79,12 +79,15 @@ inline std::string offending_option(char** argv) {
 }
 
 // "TOOL: warning: DETAIL (REASON)CONSEQUENCE" for a module that cannot be used, or
-// "TOOL: warning: DETAIL" for one that opened with a warning.
-inline void report_problem(const char* tool, const ModuleProblem& p, const char* consequence) {
+// "TOOL: warning: DETAIL" for one that opened with a warning. `fatal`: the tool stops because
+// of it, so "TOOL: DETAIL (REASON)CONSEQUENCE", an error.
+inline void report_problem(const char* tool, const ModuleProblem& p, const char* consequence,
+                           bool fatal = false) {
+  const char* label = fatal && p.reason != Reason::kNone ? "" : "warning: ";
   if (p.reason == Reason::kNone) {
     std::fprintf(stderr, "%s: warning: %s\n", tool, p.detail.c_str());
   } else {
-    std::fprintf(stderr, "%s: warning: %s (%s)%s\n", tool, p.detail.c_str(),
+    std::fprintf(stderr, "%s: %s%s (%s)%s\n", tool, label, p.detail.c_str(),
                  std::string(describe(p.reason)).c_str(), consequence);
   }
 }

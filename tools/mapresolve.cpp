@@ -351,7 +351,7 @@ class Resolver {
                 from_stdin && !args.explain) {
     symbolizer_.on_problem([this](const sym::ModuleProblem& p) {
       writer_.drain();
-      sym::cli::report_problem("mapresolve", p, "");
+      sym::cli::report_problem("mapresolve", p, "", opening_exe_);
     });
   }
   // Loads the process map; false (with a message) if it cannot be read at all.
@@ -360,7 +360,9 @@ class Resolver {
       // Classic addr2line: the file must be usable at all, or every answer would be "??".
       sym::Reason reason{};
       std::string detail;
+      opening_exe_ = true;  // a problem that keeps it from being used is an error
       const sym::Module* exe = symbolizer_.module_for(*args_.exe, nullptr, &reason, &detail);
+      opening_exe_ = false;
       if (exe == nullptr) return false;
       if (args_.section) {
         section_ = exe->section(*args_.section);
@@ -596,6 +598,7 @@ class Resolver {
   sym::ProcessMap map_;
   bool had_input_error_ = false;
   bool exe_is_32bit_ = false;  // -e names an ELF32 file
+  bool opening_exe_ = false;   // load() is opening -e's file: its problems are errors
   Writer writer_;  // last: its thread formats with the members above
 };
 

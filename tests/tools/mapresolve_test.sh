@@ -496,6 +496,8 @@ check "missing maps: message names the file" grep -q "/nonexistent" "$tmp/err"
 "$M" --maps /dev/zero 0x1 > /dev/null 2> "$tmp/err"; check "device as maps: exit 1" test $? = 1
 "$M" -e /etc/passwd 0x1 > /dev/null 2> "$tmp/err"; check "non-ELF -e: exit 1" test $? = 1
 check "non-ELF -e: says why" grep -q "not a valid ELF\|not an ELF" "$tmp/err"
+check "non-ELF -e: an error, not a warning (it stops the run)" \
+  grep -q "^mapresolve: /etc/passwd: not a valid ELF file" "$tmp/err"
 printf 'garbage line\n%s\n' "$(head -1 "$tmp/maps")" > "$tmp/badmaps"
 "$M" --maps "$tmp/badmaps" 0x1 > /dev/null 2> "$tmp/err"; check "malformed maps: exit 1" test $? = 1
 check "malformed maps: file and line" grep -q "badmaps:1: malformed maps line" "$tmp/err"
