@@ -2,6 +2,7 @@
 // info are, and how option errors and module problems are reported.
 #pragma once
 
+#include <libsym/diagnostic.h>
 #include <libsym/symbolizer.h>
 
 #include <algorithm>
@@ -90,6 +91,22 @@ inline void report_problem(const char* tool, const ModuleProblem& p, const char*
     std::fprintf(stderr, "%s: %s%s (%s)%s\n", tool, label, p.detail.c_str(),
                  std::string(describe(p.reason)).c_str(), consequence);
   }
+}
+
+// Prints "TOOL: FILE:LINE: MESSAGE" for each diagnostic about one input, the first 20 of them,
+// then how many more there were (random bytes given as a maps file would give one per line).
+// Returns whether there was any.
+inline bool report_diagnostics(const char* tool, const Diagnostics& diags,
+                               const std::string& source) {
+  constexpr std::size_t kShown = 20;
+  for (std::size_t i = 0; i < diags.size() && i < kShown; ++i) {
+    std::fprintf(stderr, "%s: %s\n", tool, diags[i].format(source).c_str());
+  }
+  if (diags.size() > kShown) {
+    std::fprintf(stderr, "%s: %s: %zu more problems like these, not shown\n", tool,
+                 source.c_str(), diags.size() - kShown);
+  }
+  return !diags.empty();
 }
 
 }  // namespace sym::cli

@@ -400,10 +400,7 @@ class Resolver {
       map_ = sym::ProcessMap::parse(section->text, &diags, section->first_line);
     }
     choose_output(nullptr);
-    for (const auto& d : diags) {
-      std::fprintf(stderr, "mapresolve: %s\n", d.format(source).c_str());
-      had_input_error_ = true;
-    }
+    if (sym::cli::report_diagnostics("mapresolve", diags, source)) had_input_error_ = true;
     return true;
   }
 

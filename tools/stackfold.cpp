@@ -457,10 +457,7 @@ class Run {
   }
 
   void report(const sym::Diagnostics& diags, const std::string& source) {
-    for (const auto& d : diags) {
-      std::fprintf(stderr, "stackfold: %s\n", d.format(source).c_str());
-      failed_ = true;
-    }
+    if (sym::cli::report_diagnostics("stackfold", diags, source)) failed_ = true;
   }
 
   Args& args_;

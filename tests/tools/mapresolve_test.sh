@@ -501,6 +501,11 @@ check "non-ELF -e: an error, not a warning (it stops the run)" \
 printf 'garbage line\n%s\n' "$(head -1 "$tmp/maps")" > "$tmp/badmaps"
 "$M" --maps "$tmp/badmaps" 0x1 > /dev/null 2> "$tmp/err"; check "malformed maps: exit 1" test $? = 1
 check "malformed maps: file and line" grep -q "badmaps:1: malformed maps line" "$tmp/err"
+for i in $(seq 50); do echo "not a maps line $i"; done > "$tmp/badmaps50"
+"$M" --maps "$tmp/badmaps50" 0x1 > /dev/null 2> "$tmp/err"; check "50 bad maps lines: exit 1" test $? = 1
+check "50 bad maps lines: the first 20 named, then a count" \
+  test "$(grep -c 'badmaps50:[0-9]*: malformed maps line' "$tmp/err")-$(tail -1 "$tmp/err")" = \
+  "20-mapresolve: $tmp/badmaps50: 30 more problems like these, not shown"
 "$M" --help > "$tmp/help"; grep -q -- "--output=STYLE" "$tmp/help"; check "help" test $? = 0
 
 # --- DWARF that LLVM 19 would read past the end of .debug_info (llvm-symbolizer-19 crashes) ----
