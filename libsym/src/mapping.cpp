@@ -6,7 +6,8 @@
 namespace sym {
 
 FileOffset Mapping::file_offset(AbsAddr addr) const {
-  // Wraps only on hostile input (pgoff near 2^64); the PT_LOAD lookup then finds nothing.
+  // Wraps only for a Mapping made by hand with pgoff near 2^64: a maps line whose pgoff plus
+  // length passes 2^64 is refused (parse_fields).
   return FileOffset(addr.value() - start.value() + pgoff);
 }
 
@@ -93,6 +94,9 @@ bool parse_fields(std::string_view line, Mapping& m, std::string* why) {
   if (!next_field(rest, offset)) return fail(why, "expected a hexadecimal file offset");
   auto off = parse_hex(offset);
   if (!off || offset.starts_with("0x")) return fail(why, "expected a hexadecimal file offset");
+  if (*end - *start - 1 > UINT64_MAX - *off) {  // the last byte's offset past 2^64 - 1
+    return fail(why, "file offset plus the mapping's length passes 2^64");
+  }
   m.pgoff = *off;
 
   if (!next_field(rest, dev)) return fail(why, "expected a device MAJOR:MINOR");

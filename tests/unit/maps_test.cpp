@@ -117,6 +117,19 @@ TEST_CASE("malformed maps lines are reported with number and text, the rest stil
         "'this is not a maps line'");
 }
 
+TEST_CASE("a file offset whose mapping would pass 2^64 is refused, not wrapped") {
+  sym::Diagnostics diags;
+  auto map = sym::ProcessMap::parse(
+      "7f0000000000-7f0000100000 r-xp fffffffffff00000 08:01 1 /bin/edge\n"
+      "7f0000100000-7f0000200000 r-xp fffffffffff00001 08:01 1 /bin/past\n",
+      &diags);
+  REQUIRE(map.mappings().size() == 1);  // exactly reaching 2^64 is still an offset
+  CHECK(map.mappings()[0].file_offset(sym::AbsAddr(0x7f00000fffffULL)).value() == UINT64_MAX);
+  REQUIRE(diags.size() == 1);
+  CHECK(diags[0].line == 2);
+  CHECK_THAT(diags[0].message, Catch::Contains("passes 2^64"));
+}
+
 TEST_CASE("the live /proc/self/maps parses completely") {
   sym::Diagnostics diags;
   auto map = sym::ProcessMap::read_file("/proc/self/maps", &diags);
