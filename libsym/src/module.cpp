@@ -1196,6 +1196,43 @@ namespace {
 // table defines in one of its sections (.symtab, else .dynsym when .symtab gives none: what
 // binutils and LLVM read of a file without its debug file) whose type `wanted` accepts. `file`
 // is a local symbol's source: the name of the STT_FILE symbol before it, else empty.
+// Whether LLVM can read every entry of the file's symbol tables of this type (SHT_SYMTAB or
+// SHT_DYNSYM): ELFSymbolRef's getELFType, getBinding and getSize end the process on an entry it
+// cannot read (a bad sh_entsize, a table past the end of the file).
+template <class ELFT>
+bool symbol_tables_readable(const obj::ELFFile<ELFT>& file, std::uint32_t type) {
+  auto sections = file.sections();
+  if (!sections) {
+    llvm::consumeError(sections.takeError());
+    return false;
+  }
+  for (const auto& section : *sections) {
+    if (section.sh_type != type) continue;
+    auto symbols = file.symbols(&section);
+    if (!symbols) {
+      llvm::consumeError(symbols.takeError());
+      return false;
+    }
+  }
+  return true;
+}
+
+bool symbol_tables_readable(const obj::ELFObjectFileBase& elf, std::uint32_t type) {
+  if (const auto* o = llvm::dyn_cast<obj::ELF64LEObjectFile>(&elf)) {
+    return symbol_tables_readable(o->getELFFile(), type);
+  }
+  if (const auto* o = llvm::dyn_cast<obj::ELF64BEObjectFile>(&elf)) {
+    return symbol_tables_readable(o->getELFFile(), type);
+  }
+  if (const auto* o = llvm::dyn_cast<obj::ELF32LEObjectFile>(&elf)) {
+    return symbol_tables_readable(o->getELFFile(), type);
+  }
+  if (const auto* o = llvm::dyn_cast<obj::ELF32BEObjectFile>(&elf)) {
+    return symbol_tables_readable(o->getELFFile(), type);
+  }
+  return false;
+}
+
 template <class Wanted, class Add>
 void for_each_own_symbol(const obj::ELFObjectFileBase& elf, Wanted wanted, Add add) {
   std::size_t added = 0;
@@ -1229,8 +1266,10 @@ void for_each_own_symbol(const obj::ELFObjectFileBase& elf, Wanted wanted, Add a
         local ? file : llvm::StringRef());
     ++added;
   };
-  for (const obj::ELFSymbolRef symbol : elf.symbols()) visit(symbol);
-  if (added == 0) {
+  if (symbol_tables_readable(elf, llvm::ELF::SHT_SYMTAB)) {
+    for (const obj::ELFSymbolRef symbol : elf.symbols()) visit(symbol);
+  }
+  if (added == 0 && symbol_tables_readable(elf, llvm::ELF::SHT_DYNSYM)) {
     for (const obj::ELFSymbolRef symbol : elf.getDynamicSymbolIterators()) visit(symbol);
   }
 }
@@ -1380,6 +1419,50 @@ std::optional<std::uint64_t> static_address(const llvm::DWARFDie& die, bool* op_
   return std::nullopt;
 }
 
+// The size in bytes of a type DIE, following typedefs and qualifiers and multiplying an array's
+// bounds; none when unknown. Not DWARFDie::getTypeSize, which recurses without end on a type
+// that refers to itself: here at most `budget` DIEs are followed.
+std::optional<std::uint64_t> type_size(llvm::DWARFDie die, std::uint8_t pointer_size,
+                                       int budget = 32) {
+  for (; die && budget > 0; --budget) {
+    if (auto size = die.find(llvm::dwarf::DW_AT_byte_size)) return size->getAsUnsignedConstant();
+    switch (die.getTag()) {
+      case llvm::dwarf::DW_TAG_pointer_type:
+      case llvm::dwarf::DW_TAG_reference_type:
+      case llvm::dwarf::DW_TAG_rvalue_reference_type:
+        return pointer_size;
+      case llvm::dwarf::DW_TAG_array_type: {
+        auto element = type_size(die.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_type),
+                                 pointer_size, budget - 1);
+        if (!element) return std::nullopt;
+        std::uint64_t size = *element;
+        for (const llvm::DWARFDie& child : die.children()) {
+          if (child.getTag() != llvm::dwarf::DW_TAG_subrange_type) continue;
+          std::optional<std::uint64_t> count;
+          if (auto c = child.find(llvm::dwarf::DW_AT_count)) {
+            count = c->getAsUnsignedConstant();
+          } else if (auto upper = child.find(llvm::dwarf::DW_AT_upper_bound)) {
+            // C's and C++'s arrays start at 0; a lower bound is Fortran's, Ada's...
+            auto lower = child.find(llvm::dwarf::DW_AT_lower_bound);
+            const auto last = upper->getAsUnsignedConstant();
+            const std::optional<std::uint64_t> first =
+                lower ? lower->getAsUnsignedConstant() : std::optional<std::uint64_t>(0);
+            if (last && first && *last >= *first && *last - *first < UINT64_MAX) {
+              count = *last - *first + 1;
+            }
+          }
+          if (!count || (*count != 0 && size > UINT64_MAX / *count)) return std::nullopt;
+          size *= *count;
+        }
+        return size;
+      }
+      default:
+        die = die.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_type);
+    }
+  }
+  return std::nullopt;
+}
+
 // The file a DIE (or the declaration it completes) is declared in. Not DWARFDie::getDeclFile:
 // LLVM 19 loses the unit of a DW_FORM_implicit_const value, as GCC writes DW_AT_decl_file, and
 // then finds no file.
@@ -1429,7 +1512,7 @@ void Module::Impl::make_variables() const {
       }
       std::uint64_t size = 0;
       if (auto type = typed.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_type)) {
-        size = type.getTypeSize(pointer_size).value_or(0);
+        size = type_size(type, pointer_size).value_or(0);
       }
       variables.push_back({*address, size, op_addr, die});
     }
