@@ -760,6 +760,13 @@ case_inputs() {
   "$SF" -o - "$a" >dash.out 2>err
   check "-o -: standard output" cmp -s one dash.out
   check "-o -: no file called -" test ! -e ./-
+  "$SF" -o ./no/such/dir/out "$a" >/dev/null 2>err
+  check "-o into a missing directory: exit 1" test $? = 1
+  check "-o into a missing directory: said" \
+    grep -q '^stackfold: cannot create ./no/such/dir/out: No such file or directory' err
+  "$SF" -o /dev/full "$a" >/dev/null 2>err
+  check "-o /dev/full: exit 1" test $? = 1
+  check "-o /dev/full: said" grep -q '^stackfold: error writing /dev/full' err
   printf 'nonsense\n' | "$SF" - >/dev/null 2>err
   check "stdin is called <stdin> in messages" grep -q '^stackfold: <stdin>:1: not a heap profile' err
   # The program rebuilt in place after the dump (cp keeps the inode, all a maps line records):
