@@ -204,6 +204,7 @@ struct Module::Impl {
   mutable std::vector<Variable> variables;
   mutable bool variables_made = false;
   void make_variables() const;
+  [[nodiscard]] std::string declaration_file(const llvm::DWARFDie& die) const;
   // Adds the supplementary file's first problem to the warning (once; on the calling thread).
   void note_sup_problem() const {
     if (sup != nullptr && !sup_problem_told && sup->failed()) {
@@ -1218,19 +1219,9 @@ bool symbol_tables_readable(const obj::ELFFile<ELFT>& file, std::uint32_t type) 
 }
 
 bool symbol_tables_readable(const obj::ELFObjectFileBase& elf, std::uint32_t type) {
-  if (const auto* o = llvm::dyn_cast<obj::ELF64LEObjectFile>(&elf)) {
-    return symbol_tables_readable(o->getELFFile(), type);
-  }
-  if (const auto* o = llvm::dyn_cast<obj::ELF64BEObjectFile>(&elf)) {
-    return symbol_tables_readable(o->getELFFile(), type);
-  }
-  if (const auto* o = llvm::dyn_cast<obj::ELF32LEObjectFile>(&elf)) {
-    return symbol_tables_readable(o->getELFFile(), type);
-  }
-  if (const auto* o = llvm::dyn_cast<obj::ELF32BEObjectFile>(&elf)) {
-    return symbol_tables_readable(o->getELFFile(), type);
-  }
-  return false;
+  bool readable = false;
+  detail::with_elf(elf, [&](const auto& file) { readable = symbol_tables_readable(file, type); });
+  return readable;
 }
 
 template <class Wanted, class Add>
@@ -1383,8 +1374,6 @@ std::optional<SymbolHit> Module::llvm_symbol(VirtAddr vaddr) const {
 
 namespace {
 
-constexpr auto kAbsolutePath = llvm::DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath;
-
 // The address a variable's location expression names when it is exactly DW_OP_addr A or
 // DW_OP_addrx I (a static object; not TLS, not a register, not a computed value).
 std::optional<std::uint64_t> static_address(const llvm::DWARFDie& die, bool* op_addr) {
@@ -1463,30 +1452,6 @@ std::optional<std::uint64_t> type_size(llvm::DWARFDie die, std::uint8_t pointer_
   return std::nullopt;
 }
 
-// The file a DIE (or the declaration it completes) is declared in. Not DWARFDie::getDeclFile:
-// LLVM 19 loses the unit of a DW_FORM_implicit_const value, as GCC writes DW_AT_decl_file, and
-// then finds no file.
-std::string declaration_file(const llvm::DWARFDie& die) {
-  llvm::DWARFDie at = die;
-  for (int hops = 0; at && hops < 8; ++hops) {
-    if (auto value = at.find(llvm::dwarf::DW_AT_decl_file)) {
-      const auto index = value->getAsUnsignedConstant();
-      llvm::DWARFUnit* unit = at.getDwarfUnit();
-      const auto* table = unit->getContext().getLineTableForUnit(unit);
-      std::string path;
-      if (!index || table == nullptr ||
-          !table->getFileNameByIndex(*index, unit->getCompilationDir(), kAbsolutePath, path)) {
-        path.clear();
-      }
-      return path;
-    }
-    llvm::DWARFDie next = at.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_specification);
-    if (!next) next = at.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_abstract_origin);
-    at = next;
-  }
-  return {};
-}
-
 }  // namespace
 
 void Module::Impl::make_variables() const {
@@ -1530,6 +1495,27 @@ void Module::Impl::make_variables() const {
   }
 }
 
+// The file a DIE (or the declaration it completes) is declared in, named through the unit's
+// line table as frames' files are (UnitLines). Not DWARFDie::getDeclFile: LLVM 19 loses the unit
+// of a DW_FORM_implicit_const value, as GCC writes DW_AT_decl_file, and then finds no file.
+std::string Module::Impl::declaration_file(const llvm::DWARFDie& die) const {
+  llvm::DWARFDie at = die;
+  for (int hops = 0; at && hops < 8; ++hops) {
+    if (auto value = at.find(llvm::dwarf::DW_AT_decl_file)) {
+      const auto index = value->getAsUnsignedConstant();
+      llvm::DWARFUnit* unit = at.getDwarfUnit();
+      detail::UnitLines& lines = units[unit].cache.lines;
+      if (!index || !lines.load(*dwarf, *unit, line_tables, sup.get())) return {};
+      const std::string* name = lines.file(*index);
+      return name != nullptr ? *name : std::string();
+    }
+    llvm::DWARFDie next = at.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_specification);
+    if (!next) next = at.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_abstract_origin);
+    at = next;
+  }
+  return {};
+}
+
 std::optional<DataObject> Module::data_object(VirtAddr vaddr) const {
   if (impl_->is_code(vaddr.value())) return std::nullopt;
   if (!impl_->variables_made) impl_->make_variables();
@@ -1560,7 +1546,7 @@ std::optional<DataObject> Module::data_object(VirtAddr vaddr) const {
     }
     data.value = first->address;
     data.size = first->size;
-    data.file = declaration_file(die);
+    data.file = impl_->declaration_file(die);
     data.line = static_cast<std::uint32_t>(die.getDeclLine());
     if (!data.name.empty()) return data;
     break;
@@ -1596,13 +1582,18 @@ std::optional<Module::GnuData> Module::gnu_data(VirtAddr vaddr) const {
   if (!section) return std::nullopt;
   GnuData out;
   std::call_once(impl_->gnu_symbols_made, [this] { impl_->make_gnu_symbols(); });
+  // The last symbol of the section at or before vaddr (gnu_symbols is sorted by address).
+  // BFD counts a symbol's value from its section's start: one placed before that start
+  // (__bss_start ahead of an aligned .bss) lies past every offset.
+  const auto& symbols = impl_->gnu_symbols;
   std::optional<std::uint64_t> value;
-  for (const Impl::GnuSymbol& s : impl_->gnu_symbols) {
-    // BFD counts a symbol's value from its section's start: one placed before that start
-    // (__bss_start ahead of an aligned .bss) lies past every offset.
-    if (s.section == *section && s.address >= section_start && s.address <= vaddr.value() &&
-        (!value || s.address > *value)) {
-      value = s.address;
+  for (auto it = std::upper_bound(
+           symbols.begin(), symbols.end(), vaddr.value(),
+           [](std::uint64_t a, const Impl::GnuSymbol& g) { return a < g.address; });
+       it != symbols.begin() && std::prev(it)->address >= section_start; --it) {
+    if (std::prev(it)->section == *section) {
+      value = std::prev(it)->address;
+      break;
     }
   }
   if (value) {
@@ -1618,7 +1609,7 @@ std::optional<Module::GnuData> Module::gnu_data(VirtAddr vaddr) const {
       [](const Impl::Variable& v, std::uint64_t a) { return v.address < a; });
   for (; it != vars.end() && it->address == vaddr.value(); ++it) {
     if (!it->op_addr) continue;
-    out.file = declaration_file(it->die);
+    out.file = impl_->declaration_file(it->die);
     out.line = static_cast<std::uint32_t>(it->die.getDeclLine());
     break;
   }

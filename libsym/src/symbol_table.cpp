@@ -188,19 +188,6 @@ void SymbolTable::add_plt_from(const obj::ELFFile<ELFT>& elf) {
   }
 }
 
-namespace {
-
-// Calls f with the typed ELFFile of whichever class and byte order the object has.
-template <class F>
-void with_elf(const obj::ELFObjectFileBase& o, F f) {
-  if (const auto* e = llvm::dyn_cast<obj::ELF64LEObjectFile>(&o)) return f(e->getELFFile());
-  if (const auto* e = llvm::dyn_cast<obj::ELF32LEObjectFile>(&o)) return f(e->getELFFile());
-  if (const auto* e = llvm::dyn_cast<obj::ELF64BEObjectFile>(&o)) return f(e->getELFFile());
-  if (const auto* e = llvm::dyn_cast<obj::ELF32BEObjectFile>(&o)) return f(e->getELFFile());
-}
-
-}  // namespace
-
 void SymbolTable::add(const obj::ELFObjectFileBase& o) {
   with_elf(o, [&](const auto& elf) { add_from(elf); });
 }

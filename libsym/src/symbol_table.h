@@ -12,6 +12,16 @@
 
 namespace sym::detail {
 
+// Calls f with the typed ELFFile of whichever class and byte order the object has.
+template <class F>
+void with_elf(const llvm::object::ELFObjectFileBase& o, F f) {
+  namespace obj = llvm::object;
+  if (const auto* e = llvm::dyn_cast<obj::ELF64LEObjectFile>(&o)) return f(e->getELFFile());
+  if (const auto* e = llvm::dyn_cast<obj::ELF32LEObjectFile>(&o)) return f(e->getELFFile());
+  if (const auto* e = llvm::dyn_cast<obj::ELF64BEObjectFile>(&o)) return f(e->getELFFile());
+  if (const auto* e = llvm::dyn_cast<obj::ELF32BEObjectFile>(&o)) return f(e->getELFFile());
+}
+
 class SymbolTable {
  public:
   // Adds the function symbols of obj (.symtab and .dynsym). Names point into obj's buffer, which
