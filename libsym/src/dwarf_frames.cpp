@@ -1,5 +1,6 @@
 #include "dwarf_frames.h"
 
+#include "die_tree.h"
 #include "dwarf_sup.h"
 
 #include <llvm/DebugInfo/DIContext.h>
@@ -47,11 +48,12 @@ bool fill_from_row(UnitLines& lines, std::uint64_t address, Frame& f) {
 
 // The declaration a subprogram DIE's name is written on: its abstract origin's, or its
 // specification's (each followed a few times at most).
-llvm::DWARFDie declaration_of(llvm::DWARFDie die) {
+llvm::DWARFDie declaration_of(DieReader& dies, llvm::DWARFDie die) {
   for (int hops = 0; hops < 8; ++hops) {
-    llvm::DWARFDie next = die.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_abstract_origin);
-    if (!next) next = die.getAttributeValueAsReferencedDie(llvm::dwarf::DW_AT_specification);
-    if (!next || next == die) break;
+    llvm::DWARFDie next = dies.referenced(die, llvm::dwarf::DW_AT_abstract_origin);
+    if (!next) next = dies.referenced(die, llvm::dwarf::DW_AT_specification);
+    if (!next) break;
+    if (next.getDwarfUnit() == die.getDwarfUnit() && next.getOffset() == die.getOffset()) break;
     die = next;
   }
   return die;
@@ -60,17 +62,17 @@ llvm::DWARFDie declaration_of(llvm::DWARFDie die) {
 // "a::b::" for the scopes `decl` is declared in (namespaces, classes, the function a local
 // class or lambda belongs to), outermost first; "" at the top of the unit. `depth` bounds the
 // recursion through enclosing functions.
-std::string scopes_of(const llvm::DWARFDie& decl, int depth) {
+std::string scopes_of(DieReader& dies, const llvm::DWARFDie& decl, int depth) {
   namespace dw = llvm::dwarf;
   std::vector<std::string> scopes;
   std::size_t length = 0;
   bool last = false;  // an enclosing function's name holds its own scopes: the walk ends there
-  for (llvm::DWARFDie p = decl.getParent(); p && !last && scopes.size() < 32 && length < 4096;
-       p = p.getParent()) {
+  for (llvm::DWARFDie p = dies.parent(decl); p && !last && scopes.size() < 32 && length < 4096;
+       p = dies.parent(p)) {
     std::string scope;
     switch (p.getTag()) {
       case dw::DW_TAG_namespace: {
-        const char* name = p.getShortName();
+        const char* name = dies.short_name(p);
         scope = name != nullptr && *name != '\0' ? name : "(anonymous namespace)";
         break;
       }
@@ -78,29 +80,28 @@ std::string scopes_of(const llvm::DWARFDie& decl, int depth) {
       case dw::DW_TAG_structure_type:
       case dw::DW_TAG_union_type:
       case dw::DW_TAG_enumeration_type: {
-        const char* name = p.getShortName();
+        const char* name = dies.short_name(p);
         if (name != nullptr && *name != '\0') {
           scope = name;
           break;
         }
         // GCC's lambda: a class without a name whose function is operator().
         scope = "{unnamed type}";
-        for (const llvm::DWARFDie child : p.children()) {
-          const char* member = child.getShortName();
-          if (child.getTag() == dw::DW_TAG_subprogram && member != nullptr &&
-              std::strcmp(member, "operator()") == 0) {
-            scope = "{lambda}";
-            break;
-          }
-        }
+        dies.children(p, [&](const llvm::DWARFDie& child) {
+          if (child.getTag() != dw::DW_TAG_subprogram) return true;
+          const char* member = dies.short_name(child);
+          if (member == nullptr || std::strcmp(member, "operator()") != 0) return true;
+          scope = "{lambda}";
+          return false;
+        });
         break;
       }
       case dw::DW_TAG_subprogram: {
         // A local class's or lambda's function, itself named with its scopes.
-        const llvm::DWARFDie f = declaration_of(p);
-        const char* name = f.getShortName();
+        const llvm::DWARFDie f = declaration_of(dies, p);
+        const char* name = dies.short_name(f);
         if (name == nullptr || *name == '\0') return "";
-        scope = (depth > 0 ? scopes_of(f, depth - 1) : std::string()) + name;
+        scope = (depth > 0 ? scopes_of(dies, f, depth - 1) : std::string()) + name;
         last = true;
         break;
       }
@@ -172,18 +173,19 @@ const std::string* UnitLines::file(std::uint64_t index) {
 void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cache,
                   LineTables& tables, SupplementaryDwarf* sup, std::uint64_t address,
                   bool inlines, std::vector<Frame>& out, bool qualify) {
-  constexpr auto kNames = llvm::DINameKind::LinkageName;
   UnitLines& lines = cache.lines;
   llvm::SmallVector<llvm::DWARFDie, 16> chain;  // inline chains in C++ run deep
   if (!cache.line_table_only) cache.functions.inlined_chain(unit, address, chain);
-  // The DIE's facts, read once per DIE of the unit's (complete) DIE array; DIEs of another unit
-  // (a split unit's .dwo, through LLVM's lookup) are read every time.
+  // The DIEs the names and scopes are read from, and the references between them.
+  DieReader dies(unit, cache.functions.tree());
+  // The DIE's facts, read once per DIE of the unit; DIEs of another unit (a split unit's .dwo,
+  // through LLVM's lookup) are read every time.
   UnitCache::Subroutine scratch;
   auto facts = [&](const llvm::DWARFDie& die, bool call) -> const UnitCache::Subroutine& {
     bool fresh = true;
     UnitCache::Subroutine* found = &scratch;
     if (die.getDwarfUnit() == &unit) {
-      auto it = cache.subroutines.try_emplace(unit.getDIEIndex(die));
+      auto it = cache.subroutines.try_emplace(die.getOffset());
       found = &it.first->second;
       fresh = it.second;
     } else {
@@ -191,14 +193,19 @@ void dwarf_frames(llvm::DWARFContext& ctx, llvm::DWARFUnit& unit, UnitCache& cac
     }
     UnitCache::Subroutine& s = *found;
     if (fresh) {
-      s.name = die.getSubroutineName(kNames);
-      if (s.name == nullptr && sup != nullptr) s.name = sup->subroutine_name(die);
+      s.name = dies.subroutine_name(die);
+      if (s.name == nullptr && sup != nullptr) {
+        s.name = sup->subroutine_name(
+            die, [&](const llvm::DWARFDie& from, const llvm::DWARFFormValue& value) {
+              return dies.referenced(from, value);
+            });
+      }
     }
     if (qualify && !s.qualified_tried) {
       s.qualified_tried = true;
       // Short (no mangled linkage name): the scopes of its declaration before it.
       if (s.name != nullptr && !is_bad(s.name) && std::strncmp(s.name, "_Z", 2) != 0) {
-        const std::string scopes = scopes_of(declaration_of(die), 4);
+        const std::string scopes = scopes_of(dies, declaration_of(dies, die), 4);
         if (!scopes.empty()) s.qualified = scopes + s.name;
       }
     }

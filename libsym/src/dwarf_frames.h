@@ -65,7 +65,7 @@ struct UnitCache {
   // The unit's DIEs are not read (a split unit whose .dwo failed its check): each address gets
   // one frame, from the line table.
   bool line_table_only = false;
-  // What the frames read from a subroutine DIE, by DIE index: its name (getSubroutineName,
+  // What the frames read from a subroutine DIE: its name (getSubroutineName,
   // pointing into the DWARF sections) and, once asked, its call site (getCallerFrame).
   struct Subroutine {
     const char* name = nullptr;
@@ -75,7 +75,7 @@ struct UnitCache {
     bool has_call = false;
     std::uint32_t call_file = 0, call_line = 0, call_column = 0, call_discriminator = 0;
   };
-  std::unordered_map<std::uint32_t, Subroutine> subroutines;
+  std::unordered_map<std::uint64_t, Subroutine> subroutines;  // by DIE offset
 };
 
 // Appends the frames of `address` in `unit`, innermost first, exactly as

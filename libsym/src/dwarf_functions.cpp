@@ -1,6 +1,7 @@
 #include "dwarf_functions.h"
 
 #include <llvm/BinaryFormat/Dwarf.h>
+#include <llvm/DebugInfo/DWARF/DWARFDataExtractor.h>
 #include <llvm/DebugInfo/DWARF/DWARFDebugInfoEntry.h>
 #include <llvm/DebugInfo/DWARF/DWARFUnit.h>
 #include <llvm/Support/Error.h>
@@ -13,6 +14,7 @@ namespace sym::detail {
 namespace {
 
 constexpr std::uint32_t kNone = 0xffffffffU;
+constexpr std::uint32_t kNoParent = 0xffffffffU;  // for extractFast: LLVM's DIE array has none
 
 // DWARFDie::getAddressRanges; a list that cannot be decoded is no ranges, as in LLVM's
 // DWARFUnit::updateAddressDieMap.
@@ -52,9 +54,8 @@ void FunctionIndex::build(llvm::DWARFUnit& unit) {
   segments_.clear();
   clusters_.clear();
   entries_.clear();
+  subs_.clear();
   if (names_dwo(unit.getUnitDIE())) return;  // a skeleton: LLVM looks in the .dwo unit
-  const std::uint32_t n = unit.getNumDIEs();  // extracts every DIE: the array holds still after
-  dies_ = n;
 
   // Every DW_TAG_subprogram with non-empty ranges is a function; each inlined subroutine belongs
   // to its nearest DW_TAG_subprogram ancestor (checked, when that one has no ranges).
@@ -63,32 +64,45 @@ void FunctionIndex::build(llvm::DWARFUnit& unit) {
     std::uint32_t function;
   };
   std::vector<Piece> pieces;
-  std::vector<std::uint32_t> functions;  // DIE index of each function, in DIE order
-  std::vector<std::uint32_t> owner(n, kNone);  // nearest DW_TAG_subprogram, itself included
-  std::vector<bool> ranged(n, false);
-  for (std::uint32_t k = 0; k < n; ++k) {
-    const llvm::DWARFDie die = unit.getDIEAtIndex(k);
-    const auto parent = die.getDebugInfoEntry()->getParentIdx();
-    std::uint32_t own = parent && *parent < k ? owner[*parent] : kNone;
-    const llvm::dwarf::Tag tag = die.getTag();
+  std::vector<std::uint64_t> functions;  // DIE offset of each function, in DIE order
+  // The nearest DW_TAG_subprogram around the DIEs at each depth (itself included): none, one
+  // without ranges, one with.
+  enum class Owner : std::uint8_t { kNone, kUnranged, kRanged };
+  std::vector<Owner> owner;
+  bool indexable = true;  // else the walk only builds the tree
+  const bool walked = tree_.build(unit, [&](const llvm::DWARFDebugInfoEntry& entry,
+                                            std::uint32_t depth) {
+    const auto* abbrev = entry.getAbbreviationDeclarationPtr();
+    if (!indexable || abbrev == nullptr) return;
+    owner.resize(depth + 1);
+    Owner own = depth > 0 ? owner[depth - 1] : Owner::kNone;
+    const llvm::DWARFDie die(&unit, &entry);
+    const llvm::dwarf::Tag tag = abbrev->getTag();
     if (tag == llvm::dwarf::DW_TAG_subprogram) {
-      own = k;
       const auto function = static_cast<std::uint32_t>(functions.size());
+      own = Owner::kUnranged;
       for (const auto& r : ranges_of(die)) {
         if (r.LowPC == r.HighPC) continue;  // LLVM skips empty ranges
-        if (r.LowPC > r.HighPC) return;     // an inverted range still shadows in LLVM's map
+        if (r.LowPC > r.HighPC) {           // an inverted range still shadows in LLVM's map
+          indexable = false;
+          return;
+        }
         pieces.push_back({r.LowPC, r.HighPC, function});
-        ranged[k] = true;
+        own = Owner::kRanged;
       }
-      if (ranged[k]) functions.push_back(k);
-    } else if (tag == llvm::dwarf::DW_TAG_inlined_subroutine && (own == kNone || !ranged[own])) {
+      if (own == Owner::kRanged) functions.push_back(entry.getOffset());
+    } else if (tag == llvm::dwarf::DW_TAG_inlined_subroutine && own != Owner::kRanged) {
       // Code of an inlined call outside every function's ranges: no cluster would hold it.
       for (const auto& r : ranges_of(die)) {
-        if (r.LowPC != r.HighPC) return;
+        if (r.LowPC != r.HighPC) {
+          indexable = false;
+          return;
+        }
       }
     }
-    owner[k] = own;
-  }
+    owner[depth] = own;
+  });
+  if (!walked || !indexable) return;
 
   // Overlapping ranges join their functions into one cluster; a function's ranges all belong to
   // its cluster. Ranges that merely touch stay apart.
@@ -131,38 +145,54 @@ bool FunctionIndex::build_cluster(llvm::DWARFUnit& unit, std::uint32_t cluster) 
   // Every subroutine of the cluster's functions (not of functions nested in them: those are
   // functions of their own), with its ranges, as LLVM's updateAddressDieMap reads them.
   std::vector<Insertion>& insertions = insertions_;
-  std::vector<std::uint32_t>& stack = stack_;  // preorder: children pushed last to first
-  std::vector<std::uint32_t>& children = children_;
+  std::vector<std::uint32_t>& around = around_;  // by depth: the subroutine around the DIEs
   insertions.clear();
-  stack.clear();
-  for (std::uint32_t function : clusters_[cluster].subprograms) {
-    stack.push_back(function);
-    while (!stack.empty()) {
-      const std::uint32_t k = stack.back();
-      stack.pop_back();
-      const llvm::DWARFDie die = unit.getDIEAtIndex(k);
-      if (die.isSubroutineDIE()) {
-        for (const auto& r : ranges_of(die)) {
+  for (std::uint64_t function : clusters_[cluster].subprograms) {
+    around.clear();
+    std::uint32_t nested = kNone;  // the depth of a nested function, whose DIEs are skipped
+    bool inside = true;            // every range lies in the cluster's segments
+    walk_dies(unit, function, tree_.end(),
+              [&](const llvm::DWARFDebugInfoEntry& entry, std::uint32_t depth) {
+      if (nested != kNone) {
+        if (depth > nested) return true;
+        nested = kNone;
+      }
+      const auto* abbrev = entry.getAbbreviationDeclarationPtr();
+      if (abbrev == nullptr) return true;
+      const llvm::dwarf::Tag tag = abbrev->getTag();
+      if (depth > 0 && tag == llvm::dwarf::DW_TAG_subprogram) {
+        nested = depth;
+        return true;
+      }
+      around.resize(depth + 1);
+      std::uint32_t up = depth > 0 ? around[depth - 1] : kNone;
+      if (tag == llvm::dwarf::DW_TAG_subprogram || tag == llvm::dwarf::DW_TAG_inlined_subroutine) {
+        const auto sub = static_cast<std::uint32_t>(subs_.size());
+        subs_.push_back({static_cast<std::uint32_t>(entry.getOffset() - unit.getOffset()), up});
+        for (const auto& r : ranges_of(llvm::DWARFDie(&unit, &entry))) {
           if (r.LowPC == r.HighPC) continue;
           // Outside the cluster's ranges, LLVM's answer may depend on other clusters.
           auto seg = std::upper_bound(
               segments_.begin(), segments_.end(), r.LowPC,
               [](std::uint64_t a, const Segment& s) { return a < s.lo; });
-          if (r.LowPC > r.HighPC || seg == segments_.begin()) return false;
+          if (r.LowPC > r.HighPC || seg == segments_.begin()) {
+            inside = false;
+            return false;
+          }
           --seg;
-          if (seg->cluster != cluster || r.HighPC > seg->hi) return false;
-          insertions.push_back(
-              {k, static_cast<std::uint32_t>(insertions.size()), r.LowPC, r.HighPC});
+          if (seg->cluster != cluster || r.HighPC > seg->hi) {
+            inside = false;
+            return false;
+          }
+          insertions.push_back({entry.getOffset(), sub,
+                                static_cast<std::uint32_t>(insertions.size()), r.LowPC, r.HighPC});
         }
+        up = sub;
       }
-      children.clear();
-      for (llvm::DWARFDie child = die.getFirstChild(); child; child = child.getSibling()) {
-        if (child.getTag() != llvm::dwarf::DW_TAG_subprogram) {
-          children.push_back(unit.getDIEIndex(child));
-        }
-      }
-      stack.insert(stack.end(), children.rbegin(), children.rend());
-    }
+      around[depth] = up;
+      return true;
+    });
+    if (!inside) return false;
   }
   // LLVM's order: DIE order (parents before children), each DIE's ranges in list order. The
   // walk above has it unless functions of the cluster nest.
@@ -176,14 +206,14 @@ bool FunctionIndex::build_cluster(llvm::DWARFUnit& unit, std::uint32_t cluster) 
   // put(), and every range here has lo < hi.
   std::vector<Entry>& map = map_;
   map.clear();
-  const auto put = [&map](std::uint64_t lo, std::uint64_t hi, std::uint32_t die) {
+  const auto put = [&map](std::uint64_t lo, std::uint64_t hi, std::uint32_t sub) {
     auto it = std::lower_bound(map.begin(), map.end(), lo,
                                [](const Entry& e, std::uint64_t key) { return e.lo < key; });
     if (it != map.end() && it->lo == lo) {
       it->hi = hi;
-      it->die = die;
+      it->sub = sub;
     } else {
-      map.insert(it, Entry{lo, hi, die});
+      map.insert(it, Entry{lo, hi, sub});
     }
   };
   for (const Insertion& r : insertions) {
@@ -192,10 +222,10 @@ bool FunctionIndex::build_cluster(llvm::DWARFUnit& unit, std::uint32_t cluster) 
     if (b != map.begin() && r.lo < std::prev(b)->hi) {
       const Entry covering = *std::prev(b);
       const auto at = static_cast<std::size_t>(std::prev(b) - map.begin());
-      if (r.hi < covering.hi) put(r.hi, covering.hi, covering.die);  // lands after `at`
+      if (r.hi < covering.hi) put(r.hi, covering.hi, covering.sub);  // lands after `at`
       if (r.lo > covering.lo) map[at].hi = r.lo;
     }
-    put(r.lo, r.hi, r.die);
+    put(r.lo, r.hi, r.sub);
   }
   Cluster& c = clusters_[cluster];
   c.begin = static_cast<std::uint32_t>(entries_.size());
@@ -217,6 +247,7 @@ std::uint32_t FunctionIndex::cluster_at(llvm::DWARFUnit& unit, std::uint64_t add
     segments_ = {};
     clusters_ = {};
     entries_ = {};
+    subs_ = {};
     return kNone;
   }
   return cluster;
@@ -233,7 +264,7 @@ std::uint32_t FunctionIndex::subroutine_at(llvm::DWARFUnit& unit, std::uint64_t 
   if (r == first) return kNone;
   --r;
   if (address >= r->hi) return kNone;
-  return r->die;
+  return r->sub;
 }
 
 void FunctionIndex::warm(llvm::DWARFUnit& unit, const std::vector<std::uint64_t>& addresses) {
@@ -246,21 +277,21 @@ void FunctionIndex::warm(llvm::DWARFUnit& unit, const std::vector<std::uint64_t>
 
 void FunctionIndex::inlined_chain(llvm::DWARFUnit& unit, std::uint64_t address,
                                   llvm::SmallVectorImpl<llvm::DWARFDie>& chain) {
-  // Should LLVM ever re-extract the unit's DIEs, the indices are stale: index again.
-  if (state_ == State::kIndexed && unit.getNumDIEs() != dies_) state_ = State::kNew;
   if (state_ == State::kNew) build(unit);
   if (state_ == State::kIndexed) {
     const std::uint32_t index = subroutine_at(unit, address);
     if (state_ == State::kIndexed) {
-      if (index == kNone) return;
-      // DWARFUnit::getInlinedChainForAddress: up the tree to the subprogram.
-      for (llvm::DWARFDie die = unit.getDIEAtIndex(index); die; die = die.getParent()) {
-        if (die.isSubprogramDIE()) {
-          chain.push_back(die);
-          return;
-        }
-        if (die.getTag() == llvm::dwarf::DW_TAG_inlined_subroutine) chain.push_back(die);
+      // DWARFUnit::getInlinedChainForAddress: up the tree to the subprogram, through the
+      // inlined subroutines.
+      chain_.clear();
+      const llvm::DWARFDataExtractor data = unit.getDebugInfoExtractor();
+      for (std::uint32_t s = index; s != kNone; s = subs_[s].up) {
+        std::uint64_t offset = unit.getOffset() + subs_[s].offset;
+        llvm::DWARFDebugInfoEntry& entry = chain_.emplace_back();
+        // Read before, in build_cluster's walk: it reads the same again.
+        (void)entry.extractFast(unit, &offset, data, unit.getNextUnitOffset(), kNoParent);
       }
+      for (const llvm::DWARFDebugInfoEntry& entry : chain_) chain.push_back({&unit, &entry});
       return;
     }
   }

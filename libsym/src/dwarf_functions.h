@@ -2,6 +2,8 @@
 // answers, without LLVM's address map of every subroutine of the unit.
 #pragma once
 
+#include "die_tree.h"
+
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/DebugInfo/DWARF/DWARFDie.h>
 
@@ -33,36 +35,47 @@ bool names_dwo(const llvm::DWARFDie& unit_die);
 // checked; the first one outside its cluster (and a split-DWARF unit, or an inverted range)
 // hands the unit back to LLVM's own lookup for good.
 //
-// DIEs are kept as indices into the unit's DIE array, never as DWARFDie (pointers into a vector
-// that LLVM may rebuild).
+// The DIEs are read where they lie (die_tree.h), not from LLVM's DIE array: the unit is walked
+// once, for its tree and its functions' ranges; a cluster's subroutines are read by a walk of
+// its functions' subtrees, and kept (8 bytes each) for the chains.
 class FunctionIndex {
  public:
   // Fills `chain` (empty on entry) as unit.getInlinedChainForAddress(address, chain) does: the
-  // innermost subroutine first, up to and including the DW_TAG_subprogram.
+  // innermost subroutine first, up to and including the DW_TAG_subprogram. The DIEs are valid
+  // until the next call.
   void inlined_chain(llvm::DWARFUnit& unit, std::uint64_t address,
                      llvm::SmallVectorImpl<llvm::DWARFDie>& chain);
   // Builds, ahead of inlined_chain, the index and the clusters these addresses fall in. Reads
-  // nothing but this unit's DIEs (extracted before), so units can be warmed on different
-  // threads (Module::prepare).
+  // nothing but this unit's DIEs, so units can be warmed on different threads (Module::prepare).
   void warm(llvm::DWARFUnit& unit, const std::vector<std::uint64_t>& addresses);
+  // The unit's DIE tree, built with the index (not for a split-DWARF skeleton, whose DIEs are in
+  // its .dwo file, nor for a unit of 4 GiB or more).
+  [[nodiscard]] const DieTree& tree() const { return tree_; }
 
  private:
   struct Segment {  // a maximal run of overlapping subprogram ranges
     std::uint64_t lo = 0, hi = 0;
     std::uint32_t cluster = 0;
   };
-  struct Entry {  // [lo, hi) -> DIE index
+  struct Entry {  // [lo, hi) -> subs_ index
     std::uint64_t lo, hi;
-    std::uint32_t die;
+    std::uint32_t sub;
   };
   struct Cluster {
-    std::vector<std::uint32_t> subprograms;  // DIE indices, in DIE order
+    std::vector<std::uint64_t> subprograms;  // DIE offsets, in DIE order
     bool built = false;
     // LLVM's AddrDieMap over this cluster (a std::map there): entries_[begin, end), by lo.
     std::uint32_t begin = 0, end = 0;
   };
+  // A subroutine DIE (the function or an inlined call in it) of a built cluster, and the one
+  // around it (kNone-like -1 for the function).
+  struct Sub {
+    std::uint32_t offset;  // in the unit
+    std::uint32_t up;
+  };
   struct Insertion {  // a range to enter into a cluster's map
-    std::uint32_t die;
+    std::uint64_t die;    // its DIE's offset
+    std::uint32_t sub;    // its DIE in subs_
     std::uint32_t order;  // among the ranges found
     std::uint64_t lo, hi;
   };
@@ -73,19 +86,21 @@ class FunctionIndex {
   // The cluster whose segment holds `address` (kNone-like -1 when none), built; a cluster that
   // cannot be built hands the unit to LLVM (state kLLVM) and gives -1.
   std::uint32_t cluster_at(llvm::DWARFUnit& unit, std::uint64_t address);
-  // The DIE index of LLVM's getSubroutineForAddress, or none (-1).
+  // The subs_ index of LLVM's getSubroutineForAddress, or none (-1).
   std::uint32_t subroutine_at(llvm::DWARFUnit& unit, std::uint64_t address);
 
   State state_ = State::kNew;
-  std::uint32_t dies_ = 0;  // size of the unit's DIE array when indexed
+  DieTree tree_;
   std::vector<Segment> segments_;  // sorted by address, disjoint
   std::vector<Cluster> clusters_;
   std::vector<Entry> entries_;  // every built cluster's map, one after the other
+  std::vector<Sub> subs_;       // every built cluster's subroutines
   // build_cluster's work space, kept: a fresh block of a kilobyte or more per cluster made
   // glibc's malloc consolidate its fast bins thousands of times (8 % of a 100 000-address run).
   std::vector<Insertion> insertions_;
   std::vector<Entry> map_;
-  std::vector<std::uint32_t> stack_, children_;
+  std::vector<std::uint32_t> around_;
+  std::vector<llvm::DWARFDebugInfoEntry> chain_;  // the DIEs of inlined_chain's last answer
 };
 
 }  // namespace sym::detail

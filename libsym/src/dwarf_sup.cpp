@@ -142,11 +142,12 @@ struct SupplementaryDwarf::Impl {
 
   // DWARFDie::getAttributeValueAsReferencedDie, with references into this file followed and
   // this file's own references resolved only into units that are checked.
-  llvm::DWARFDie referenced(const llvm::DWARFDie& die, const llvm::DWARFFormValue& value) {
+  llvm::DWARFDie referenced(const llvm::DWARFDie& die, const llvm::DWARFFormValue& value,
+                            SupplementaryDwarf::Resolve resolve) {
     if (is_alt_reference(value.getForm())) {
       return owns(die) ? llvm::DWARFDie() : die_at(value.getRawUValue());
     }
-    if (!owns(die)) return die.getAttributeValueAsReferencedDie(value);
+    if (!owns(die)) return resolve(die, value);
     if (auto relative = value.getAsRelativeReference()) {
       return value.getUnit() != nullptr ? die_at(value.getUnit()->getOffset() + *relative)
                                         : llvm::DWARFDie();
@@ -157,7 +158,8 @@ struct SupplementaryDwarf::Impl {
 
   // DWARFDie::findRecursively for string attributes: the first of `attrs` the DIE has, else
   // that of a DIE its abstract_origin or specification lead to (each DIE visited once).
-  const char* find_string(const llvm::DWARFDie& start, llvm::ArrayRef<dw::Attribute> attrs) {
+  const char* find_string(const llvm::DWARFDie& start, llvm::ArrayRef<dw::Attribute> attrs,
+                          SupplementaryDwarf::Resolve resolve) {
     constexpr std::size_t kMaxDies = 64;  // a chain of declarations is short; a cycle is not
     llvm::SmallVector<llvm::DWARFDie, 4> work{start};
     llvm::SmallVector<llvm::DWARFDie, 8> seen{start};
@@ -169,9 +171,13 @@ struct SupplementaryDwarf::Impl {
       for (dw::Attribute attr : {dw::DW_AT_abstract_origin, dw::DW_AT_specification}) {
         auto value = die.find(attr);
         if (!value) continue;
-        const llvm::DWARFDie next = referenced(die, *value);
+        const llvm::DWARFDie next = referenced(die, *value, resolve);
+        // A DIE is its unit and offset (the main file's may be copies: die_tree.h).
+        const auto same = [&next](const llvm::DWARFDie& d) {
+          return d.getDwarfUnit() == next.getDwarfUnit() && d.getOffset() == next.getOffset();
+        };
         if (next.isValid() && seen.size() < kMaxDies &&
-            std::find(seen.begin(), seen.end(), next) == seen.end()) {
+            std::find_if(seen.begin(), seen.end(), same) == seen.end()) {
           seen.push_back(next);
           work.push_back(next);
         }
@@ -189,14 +195,14 @@ SupplementaryDwarf::SupplementaryDwarf(const llvm::object::ObjectFile& object, s
 
 SupplementaryDwarf::~SupplementaryDwarf() = default;
 
-const char* SupplementaryDwarf::subroutine_name(const llvm::DWARFDie& die) {
+const char* SupplementaryDwarf::subroutine_name(const llvm::DWARFDie& die, Resolve resolve) {
   if (!die.isSubroutineDIE()) return nullptr;
   static constexpr dw::Attribute kLinkageNames[] = {dw::DW_AT_MIPS_linkage_name,
                                                     dw::DW_AT_linkage_name};
   static constexpr dw::Attribute kNames[] = {dw::DW_AT_name};
   std::lock_guard lock(impl_->mutex);
-  if (const char* name = impl_->find_string(die, kLinkageNames)) return name;
-  return impl_->find_string(die, kNames);
+  if (const char* name = impl_->find_string(die, kLinkageNames, resolve)) return name;
+  return impl_->find_string(die, kNames, resolve);
 }
 
 const char* SupplementaryDwarf::compilation_dir(llvm::DWARFUnit& unit) {

@@ -6,6 +6,7 @@
 // llvm-symbolizer prints "??" for every inlined frame whose abstract instance dwz moved.
 #pragma once
 
+#include <llvm/ADT/STLFunctionalExtras.h>
 #include <llvm/ADT/StringRef.h>
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 
 namespace llvm {
 class DWARFDie;
+class DWARFFormValue;
 class DWARFUnit;
 namespace object {
 class ObjectFile;
@@ -48,8 +50,11 @@ class SupplementaryDwarf {
 
   // DWARFDie::getSubroutineName(DINameKind::LinkageName) as LLVM would give it if it read the
   // two forms: the linkage name, else the name, of the DIE or of a DIE its abstract_origin or
-  // specification lead to, in this file or the other. Null when there is none.
-  const char* subroutine_name(const llvm::DWARFDie& die);
+  // specification lead to, in this file or the other. Null when there is none. `resolve` follows
+  // the main file's own references (as DWARFDie::getAttributeValueAsReferencedDie does).
+  using Resolve = llvm::function_ref<llvm::DWARFDie(const llvm::DWARFDie&,
+                                                    const llvm::DWARFFormValue&)>;
+  const char* subroutine_name(const llvm::DWARFDie& die, Resolve resolve);
   // DWARFUnit::getCompilationDir, for a DW_AT_comp_dir kept in this file. Null when none.
   const char* compilation_dir(llvm::DWARFUnit& unit);
   // Starts inflating the file's compressed debug sections on a thread of their own

@@ -1776,7 +1776,6 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
       w.check = detail::check_dies(*w.unit, /*unit_die_only=*/false);
       if (!w.check->ok) return;
     }
-    (void)w.unit->getNumDIEs();
     w.facts->cache.functions.warm(*w.unit, w.addresses);
     if (w.lines) detail::LineTables::run(*w.lines);
   });

@@ -1,0 +1,210 @@
+// DieTree and DieReader (die_tree.h) against LLVM's DIE array: on real files, every DIE LLVM
+// extracts must start where the tree says one starts, and nowhere else; its parent, children,
+// references and names must be the ones LLVM's DWARFDie gives. On corrupted files, what
+// check_dies calls sound must give the same tree as LLVM's extraction (and no read outside the
+// section: make test-sanitize runs this under ASan).
+#include "die_bounds.h"
+#include "die_tree.h"
+#include "oracle.h"
+
+#include <llvm/ADT/StringMap.h>
+#include <llvm/BinaryFormat/Dwarf.h>
+#include <llvm/DebugInfo/DWARF/DWARFContext.h>
+#include <llvm/DebugInfo/DWARF/DWARFUnit.h>
+#include <llvm/Object/ObjectFile.h>
+#include <llvm/Support/MemoryBuffer.h>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using sym::detail::DieReader;
+using sym::detail::DieTree;
+
+void ignore(llvm::Error e) { llvm::consumeError(std::move(e)); }
+
+// The uncompressed debug sections of an ELF file, by the names DWARFContext::create expects.
+std::map<std::string, std::string> debug_sections(const std::string& path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, false, false);
+  REQUIRE(static_cast<bool>(buffer));
+  auto object = llvm::object::ObjectFile::createObjectFile((*buffer)->getMemBufferRef());
+  REQUIRE(static_cast<bool>(object));
+  std::map<std::string, std::string> out;
+  for (const auto& section : (*object)->sections()) {
+    auto name = section.getName();
+    auto data = section.getContents();
+    if (!name || !data || !name->starts_with(".debug_") || section.isCompressed()) {
+      if (!name) ignore(name.takeError());
+      if (!data) ignore(data.takeError());
+      continue;
+    }
+    out[name->drop_front().str()] = data->str();
+  }
+  return out;
+}
+
+std::unique_ptr<llvm::DWARFContext> context_of(const std::map<std::string, std::string>& sections) {
+  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> buffers;
+  for (const auto& [name, bytes] : sections) {
+    buffers[name] = llvm::MemoryBuffer::getMemBuffer(bytes, name, false);
+  }
+  return llvm::DWARFContext::create(buffers, 8, true, ignore, ignore);
+}
+
+bool same_name(const char* a, const char* b) {
+  return (a == nullptr && b == nullptr) || (a != nullptr && b != nullptr && !std::strcmp(a, b));
+}
+
+std::uint64_t offset_of(const llvm::DWARFDie& die) { return die.isValid() ? die.getOffset() : 0; }
+
+// The tree of a unit (checked sound) against LLVM's DIE array: DIE starts and parents. Returns
+// the number of DIEs.
+std::size_t require_same_tree(llvm::DWARFUnit& unit, const DieTree& tree) {
+  std::size_t n = 0;
+  std::uint64_t last = 0;
+  std::uint64_t stray = 0;  // an offset between LLVM's DIEs where the tree has one
+  for (const auto& entry : unit.dies()) {
+    const llvm::DWARFDie die(&unit, &entry);
+    INFO("DIE at 0x" << std::hex << die.getOffset());
+    REQUIRE(tree.starts_die(die.getOffset()));
+    for (std::uint64_t o = last + 1; n > 0 && o < die.getOffset(); ++o) {
+      if (tree.starts_die(o)) stray = o;
+    }
+    const llvm::DWARFDie parent = die.getParent();
+    const auto ours = tree.parent(die.getOffset());
+    REQUIRE(ours.has_value() == parent.isValid());
+    if (ours) REQUIRE(*ours == parent.getOffset());
+    last = die.getOffset();
+    ++n;
+  }
+  if (n == 0) return 0;
+  const std::uint64_t end = std::min(tree.end(), unit.getNextUnitOffset()) + 8;
+  for (std::uint64_t o = last + 1; o < end; ++o) {
+    if (tree.starts_die(o)) stray = o;
+  }
+  INFO("a DIE the tree has and LLVM has not, at 0x" << std::hex << stray);
+  REQUIRE(stray == 0);
+  REQUIRE_FALSE(tree.starts_die(unit.getOffset()));  // the unit header
+  REQUIRE_FALSE(tree.starts_die(unit.getNextUnitOffset()));
+  return n;
+}
+
+// Names, references and children of every DIE, read from the tree, against LLVM's DWARFDie.
+void require_same_reading(llvm::DWARFUnit& unit, const DieTree& tree) {
+  namespace dw = llvm::dwarf;
+  DieReader reader(unit, tree);
+  for (const auto& entry : unit.dies()) {
+    const llvm::DWARFDie die(&unit, &entry);
+    INFO("DIE at 0x" << std::hex << die.getOffset());
+    const llvm::DWARFDie read = reader.at(die.getOffset());
+    REQUIRE(read.isValid());
+    REQUIRE(read.getTag() == die.getTag());
+    if (die.isNULL()) continue;
+    REQUIRE(same_name(reader.short_name(read), die.getShortName()));
+    REQUIRE(same_name(reader.linkage_name(read), die.getLinkageName()));
+    REQUIRE(same_name(reader.subroutine_name(read),
+                      die.getSubroutineName(llvm::DINameKind::LinkageName)));
+    for (dw::Attribute attr :
+         {dw::DW_AT_abstract_origin, dw::DW_AT_specification, dw::DW_AT_type}) {
+      REQUIRE(offset_of(reader.referenced(read, attr)) ==
+              offset_of(die.getAttributeValueAsReferencedDie(attr)));
+    }
+    REQUIRE(offset_of(reader.parent(read)) == offset_of(die.getParent()));
+    if (die.hasChildren()) {
+      std::vector<std::uint64_t> theirs, ours;
+      for (const llvm::DWARFDie& child : die.children()) theirs.push_back(child.getOffset());
+      reader.children(read, [&](const llvm::DWARFDie& child) {
+        ours.push_back(child.getOffset());
+        return true;
+      });
+      REQUIRE(ours == theirs);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the DIE tree reads every DIE as LLVM's DIE array does") {
+  std::vector<std::string> files;
+  const std::string dir = test::fixture_dir();
+  for (const std::string& variant : test::fixture_variants()) files.push_back(dir + "/" + variant);
+  for (const char* name :
+       {"libfixture.so", "cxx_gcc", "cxx_clang", "sound_across", "dwz_gcc", "dwz5_gcc"}) {
+    if (std::filesystem::exists(dir + "/" + name)) files.push_back(dir + "/" + name);
+  }
+  // Type units in .debug_types (DWARF 4) and in .debug_info (DWARF 5), built here.
+  const std::string tmp = test::temp_dir("die-tree");
+  for (const char* version : {"4", "5"}) {
+    const std::string out = tmp + "/types" + version;
+    test::run(std::string("g++ -O2 -gdwarf-") + version + " -fdebug-types-section '" +
+              test::fixture_sources() + "/cxx_fixture.cpp' -o '" + out + "'");
+    REQUIRE(std::filesystem::exists(out));
+    files.push_back(out);
+  }
+  std::size_t dies = 0;
+  for (const std::string& file : files) {
+    INFO(file);
+    const auto sections = debug_sections(file);
+    auto ctx = context_of(sections);
+    for (const auto& unit : ctx->normal_units()) {
+      INFO("unit at 0x" << std::hex << unit->getOffset());
+      REQUIRE(sym::detail::check_dies(*unit, false).ok);
+      std::size_t visited = 0;
+      DieTree tree;
+      REQUIRE(tree.build(*unit, [&](const llvm::DWARFDebugInfoEntry&, std::uint32_t) {
+        ++visited;
+      }));
+      REQUIRE(visited == unit->getNumDIEs());
+      dies += require_same_tree(*unit, tree);
+      require_same_reading(*unit, tree);
+    }
+  }
+  CHECK(dies > 10000);
+  std::filesystem::remove_all(tmp);
+}
+
+TEST_CASE("on corrupted DWARF, the tree of a unit called sound is LLVM's") {
+  std::size_t sound = 0;
+  for (const char* name : {"pie_gcc", "dwarf5_clang", "cxx_gcc"}) {
+    const std::string file = test::fixture_dir() + "/" + name;
+    INFO(file);
+    const auto pristine = debug_sections(file);
+    REQUIRE(pristine.count("debug_info") == 1);
+    std::mt19937_64 random(20261128);
+    for (int round = 0; round < 1500; ++round) {
+      INFO("round " << round);
+      auto sections = pristine;
+      const int flips = 1 + static_cast<int>(random() % 8);
+      for (int i = 0; i < flips; ++i) {
+        std::string& target = sections[random() % 4 == 0 ? "debug_abbrev" : "debug_info"];
+        if (target.empty()) continue;
+        static constexpr std::uint8_t kPicks[] = {0xff, 0x00, 0x01, 0x04, 0x09, 0x18};
+        target[random() % target.size()] =
+            static_cast<char>(random() % 2 == 0 ? kPicks[random() % 6] : random() & 0xff);
+      }
+      auto ctx = context_of(sections);
+      for (const auto& unit : ctx->normal_units()) {
+        if (!sym::detail::check_dies(*unit, true).ok || !sym::detail::check_dies(*unit, false).ok) {
+          continue;
+        }
+        DieTree tree;
+        std::size_t visited = 0;
+        REQUIRE(tree.build(*unit, [&](const llvm::DWARFDebugInfoEntry&, std::uint32_t) {
+          ++visited;
+        }));
+        REQUIRE(visited == unit->getNumDIEs());
+        (void)require_same_tree(*unit, tree);
+        ++sound;
+      }
+    }
+  }
+  CHECK(sound > 1000);
+}
