@@ -87,8 +87,9 @@ class DieReader {
   const char* subroutine_name(const llvm::DWARFDie& die);
 
  private:
+  // A DIE of this unit, when its tree is built (else LLVM reads them all).
   [[nodiscard]] bool ours(const llvm::DWARFDie& die) const {
-    return die.getDwarfUnit() == &unit_;
+    return tree_.built() && die.getDwarfUnit() == &unit_;
   }
   // DWARFDie::findRecursively.
   std::optional<llvm::DWARFFormValue> find_recursively(
