@@ -58,10 +58,12 @@ bool DieTree::build(const llvm::DWARFUnit& unit, Visit visit) {
   // fresh pages: a tenth of the page faults of a thousand lookups in a large C++ program).
   scopes_.reserve(size / 2 + 1);
   std::vector<std::uint32_t> open;  // the scopes around the next DIE
+  std::uint64_t last = base_;       // the last DIE's offset
   const std::uint64_t stop = walk_dies(
       unit, base_ + unit.getHeaderSize(), std::numeric_limits<std::uint64_t>::max(),
       [&](const llvm::DWARFDebugInfoEntry& entry, std::uint32_t depth) {
-        const auto at = static_cast<std::uint32_t>(entry.getOffset() - base_);
+        last = entry.getOffset();
+        const auto at = static_cast<std::uint32_t>(last - base_);
         starts_[at / 64] |= std::uint64_t{1} << (at % 64);
         visit(entry, depth);
         const llvm::DWARFAbbreviationDeclaration* abbrev = entry.getAbbreviationDeclarationPtr();
@@ -76,8 +78,10 @@ bool DieTree::build(const llvm::DWARFUnit& unit, Visit visit) {
         }
         return true;
       });
-  end_ = stop;
-  for (std::uint32_t s : open) scopes_[s].end = static_cast<std::uint32_t>(stop - base_);
+  // Past the last DIE, which may end where it starts: a null entry whose code is a LEB128 that
+  // cannot be read (LLVM's extractor then reads 0 and does not move).
+  end_ = std::max(stop, last + 1);
+  for (std::uint32_t s : open) scopes_[s].end = static_cast<std::uint32_t>(end_ - base_);
   return true;
 }
 

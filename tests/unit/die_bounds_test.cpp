@@ -5,11 +5,8 @@
 #include "die_bounds.h"
 #include "oracle.h"
 
-#include <llvm/ADT/StringMap.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
 #include <llvm/DebugInfo/DWARF/DWARFUnit.h>
-#include <llvm/Object/ObjectFile.h>
-#include <llvm/Support/MemoryBuffer.h>
 
 #include <catch2/catch.hpp>
 
@@ -23,35 +20,8 @@ namespace {
 
 using sym::detail::check_dies;
 
-void ignore(llvm::Error e) { llvm::consumeError(std::move(e)); }
-
-// The uncompressed debug sections of an ELF file, by the names DWARFContext::create expects.
-std::map<std::string, std::string> debug_sections(const std::string& path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, false, false);
-  REQUIRE(static_cast<bool>(buffer));
-  auto object = llvm::object::ObjectFile::createObjectFile((*buffer)->getMemBufferRef());
-  REQUIRE(static_cast<bool>(object));
-  std::map<std::string, std::string> out;
-  for (const auto& section : (*object)->sections()) {
-    auto name = section.getName();
-    auto data = section.getContents();
-    if (!name || !data || !name->starts_with(".debug_") || section.isCompressed()) {
-      if (!name) ignore(name.takeError());
-      if (!data) ignore(data.takeError());
-      continue;
-    }
-    out[name->drop_front().str()] = data->str();
-  }
-  return out;
-}
-
-std::unique_ptr<llvm::DWARFContext> context_of(const std::map<std::string, std::string>& sections) {
-  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> buffers;
-  for (const auto& [name, bytes] : sections) {
-    buffers[name] = llvm::MemoryBuffer::getMemBuffer(bytes, name, false);
-  }
-  return llvm::DWARFContext::create(buffers, 8, true, ignore, ignore);
-}
+using test::context_of;
+using test::debug_sections;
 
 // Every unit of the context: the walk says sound and counts LLVM's DIEs. Returns the DIEs.
 std::size_t require_same_walk(llvm::DWARFContext& ctx) {
@@ -110,16 +80,7 @@ TEST_CASE("on corrupted DWARF, what the walk calls sound LLVM extracts, the same
     for (int round = 0; round < 3000; ++round) {
       INFO("round " << round);
       auto sections = pristine;
-      const int flips = 1 + static_cast<int>(random() % 8);
-      for (int i = 0; i < flips; ++i) {
-        std::string& target = sections[random() % 4 == 0 ? "debug_abbrev" : "debug_info"];
-        if (target.empty()) continue;
-        const std::size_t at = random() % target.size();
-        // 0xff: a long LEB128; 0x04, 0x09, 0x18: DW_FORM_block4, block, exprloc in an
-        // abbreviation (and lengths, codes, sizes in DIEs).
-        static constexpr std::uint8_t kPicks[] = {0xff, 0x04, 0x09, 0x18};
-        target[at] = static_cast<char>(random() % 2 == 0 ? kPicks[random() % 4] : random() & 0xff);
-      }
+      test::corrupt_dwarf(sections, random);
       auto ctx = context_of(sections);
       for (const auto& unit : ctx->normal_units()) {
         const sym::detail::DieCheck first = check_dies(*unit, true);

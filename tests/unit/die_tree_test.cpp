@@ -7,12 +7,9 @@
 #include "die_tree.h"
 #include "oracle.h"
 
-#include <llvm/ADT/StringMap.h>
 #include <llvm/BinaryFormat/Dwarf.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
 #include <llvm/DebugInfo/DWARF/DWARFUnit.h>
-#include <llvm/Object/ObjectFile.h>
-#include <llvm/Support/MemoryBuffer.h>
 
 #include <catch2/catch.hpp>
 
@@ -29,35 +26,8 @@ namespace {
 using sym::detail::DieReader;
 using sym::detail::DieTree;
 
-void ignore(llvm::Error e) { llvm::consumeError(std::move(e)); }
-
-// The uncompressed debug sections of an ELF file, by the names DWARFContext::create expects.
-std::map<std::string, std::string> debug_sections(const std::string& path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, false, false);
-  REQUIRE(static_cast<bool>(buffer));
-  auto object = llvm::object::ObjectFile::createObjectFile((*buffer)->getMemBufferRef());
-  REQUIRE(static_cast<bool>(object));
-  std::map<std::string, std::string> out;
-  for (const auto& section : (*object)->sections()) {
-    auto name = section.getName();
-    auto data = section.getContents();
-    if (!name || !data || !name->starts_with(".debug_") || section.isCompressed()) {
-      if (!name) ignore(name.takeError());
-      if (!data) ignore(data.takeError());
-      continue;
-    }
-    out[name->drop_front().str()] = data->str();
-  }
-  return out;
-}
-
-std::unique_ptr<llvm::DWARFContext> context_of(const std::map<std::string, std::string>& sections) {
-  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> buffers;
-  for (const auto& [name, bytes] : sections) {
-    buffers[name] = llvm::MemoryBuffer::getMemBuffer(bytes, name, false);
-  }
-  return llvm::DWARFContext::create(buffers, 8, true, ignore, ignore);
-}
+using test::context_of;
+using test::debug_sections;
 
 bool same_name(const char* a, const char* b) {
   return (a == nullptr && b == nullptr) || (a != nullptr && b != nullptr && !std::strcmp(a, b));
@@ -182,14 +152,7 @@ TEST_CASE("on corrupted DWARF, the tree of a unit called sound is LLVM's") {
     for (int round = 0; round < 1500; ++round) {
       INFO("round " << round);
       auto sections = pristine;
-      const int flips = 1 + static_cast<int>(random() % 8);
-      for (int i = 0; i < flips; ++i) {
-        std::string& target = sections[random() % 4 == 0 ? "debug_abbrev" : "debug_info"];
-        if (target.empty()) continue;
-        static constexpr std::uint8_t kPicks[] = {0xff, 0x00, 0x01, 0x04, 0x09, 0x18};
-        target[random() % target.size()] =
-            static_cast<char>(random() % 2 == 0 ? kPicks[random() % 6] : random() & 0xff);
-      }
+      test::corrupt_dwarf(sections, random);
       auto ctx = context_of(sections);
       for (const auto& unit : ctx->normal_units()) {
         if (!sym::detail::check_dies(*unit, true).ok || !sym::detail::check_dies(*unit, false).ok) {

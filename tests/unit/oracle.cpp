@@ -2,8 +2,11 @@
 
 #include <libsym/address.h>
 
+#include <llvm/ADT/StringMap.h>
+#include <llvm/DebugInfo/DWARF/DWARFContext.h>
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Support/JSON.h>
+#include <llvm/Support/MemoryBuffer.h>
 
 #include <catch2/catch.hpp>
 
@@ -16,6 +19,50 @@
 #include <unistd.h>
 
 namespace test {
+
+namespace {
+void ignore(llvm::Error e) { llvm::consumeError(std::move(e)); }
+}  // namespace
+
+std::map<std::string, std::string> debug_sections(const std::string& path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, false, false);
+  REQUIRE(static_cast<bool>(buffer));
+  auto object = llvm::object::ObjectFile::createObjectFile((*buffer)->getMemBufferRef());
+  REQUIRE(static_cast<bool>(object));
+  std::map<std::string, std::string> out;
+  for (const auto& section : (*object)->sections()) {
+    auto name = section.getName();
+    auto data = section.getContents();
+    if (!name || !data || !name->starts_with(".debug_") || section.isCompressed()) {
+      if (!name) ignore(name.takeError());
+      if (!data) ignore(data.takeError());
+      continue;
+    }
+    out[name->drop_front().str()] = data->str();
+  }
+  return out;
+}
+
+void corrupt_dwarf(std::map<std::string, std::string>& sections, std::mt19937_64& random) {
+  const int flips = 1 + static_cast<int>(random() % 8);
+  for (int i = 0; i < flips; ++i) {
+    std::string& target = sections[random() % 4 == 0 ? "debug_abbrev" : "debug_info"];
+    if (target.empty()) continue;
+    const std::size_t at = random() % target.size();
+    // 0xff: a long LEB128; 0x04, 0x09, 0x18: DW_FORM_block4, block, exprloc in an abbreviation
+    // (and lengths, codes, sizes in DIEs); 0x00, 0x01: null entries, children flags.
+    static constexpr std::uint8_t kPicks[] = {0xff, 0x04, 0x09, 0x18, 0x00, 0x01};
+    target[at] = static_cast<char>(random() % 2 == 0 ? kPicks[random() % 6] : random() & 0xff);
+  }
+}
+
+std::unique_ptr<llvm::DWARFContext> context_of(const std::map<std::string, std::string>& sections) {
+  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> buffers;
+  for (const auto& [name, bytes] : sections) {
+    buffers[name] = llvm::MemoryBuffer::getMemBuffer(bytes, name, false);
+  }
+  return llvm::DWARFContext::create(buffers, 8, true, ignore, ignore);
+}
 
 std::string run(const std::string& command, int* status) {
   FILE* pipe = ::popen(command.c_str(), "r");

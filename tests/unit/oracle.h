@@ -5,8 +5,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
+
+namespace llvm {
+class DWARFContext;
+}  // namespace llvm
 
 namespace test {
 
@@ -33,6 +39,17 @@ struct OracleFrame {
 std::vector<std::vector<OracleFrame>> llvm_symbolize(const std::string& file,
                                                      const std::vector<std::uint64_t>& vaddrs,
                                                      const std::string& debug_dir = "");
+
+// The uncompressed debug sections of an ELF file, by the names DWARFContext::create expects
+// (".debug_info" as "debug_info"); compressed ones are left out.
+std::map<std::string, std::string> debug_sections(const std::string& path);
+// A DWARF context that reads `sections` in place (they must outlive it); errors are ignored.
+std::unique_ptr<llvm::DWARFContext> context_of(const std::map<std::string, std::string>& sections);
+
+// Overwrites 1-8 random bytes of `sections` (.debug_info three times in four, else
+// .debug_abbrev) with random values or ones that derail a DIE walk: block lengths, forms, codes,
+// children flags and unit lengths all go wrong in turn.
+void corrupt_dwarf(std::map<std::string, std::string>& sections, std::mt19937_64& random);
 
 // Name of the allocated section holding vaddr in an ELF file ("" if none).
 std::string section_of(const std::string& file, std::uint64_t vaddr);
