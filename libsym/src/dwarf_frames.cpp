@@ -148,7 +148,7 @@ std::optional<UnitLines::Place> UnitLines::place(std::uint64_t address) const {
     const std::uint32_t index = ours_->lookup(address);
     if (index == LineTable::kUnknownRow) return std::nullopt;
     const LineTable::Row& row = ours_->rows()[index];
-    return Place{row.file, row.line, row.column, row.discriminator};
+    return Place{row.file, row.line, row.column, ours_->discriminator(index)};
   }
   if (llvm_ != nullptr) {
     const std::uint32_t index = llvm_->lookupAddress(

@@ -159,6 +159,8 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
   const std::uint64_t table_offset = offset;
   prologue_.clear();
   rows_.clear();
+  sections_.clear();
+  discriminators_.clear();
   sequences_.clear();
   if (!v5_tables_safe(data, offset)) return Status::kFailed;
   if (llvm::Error e = prologue_.parse(data, &offset, ignore, ctx, unit)) {
@@ -222,13 +224,15 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
       sequence.low = row.address;
       sequence.first = number;
     }
-    Row r{row.address, 0, row.line, row.column, row.file, row.discriminator};
-    if (!narrow(row.section, r.section)) unsupported = true;
-    rows_.push_back(r);
+    std::uint32_t section = kUndefSection;
+    if (!narrow(row.section, section)) unsupported = true;
+    rows_.push_back({row.address, row.line, row.column, row.file});
+    if (section != kUndefSection) sections_.emplace_back(number, section);
+    if (row.discriminator != 0) discriminators_.emplace_back(number, row.discriminator);
     if (end_sequence) {
       // Sequence::isValid: non-empty, low < high, first < last (always, a row was just added).
       if (sequence.low < row.address) {
-        sequences_.push_back({sequence.low, row.address, r.section, sequence.first, number + 1});
+        sequences_.push_back({sequence.low, row.address, section, sequence.first, number + 1});
       }
       sequence = {};
     }
@@ -385,10 +389,23 @@ std::uint32_t LineTable::lookup(std::uint64_t address) const {
   if (!(seq->low <= address && address < seq->high)) return kUnknownRow;
   const auto first = rows_.begin() + seq->first;
   const auto last = rows_.begin() + seq->last;
-  const auto pos = std::upper_bound(first + 1, last - 1, address, [](std::uint64_t a, const Row& r) {
-    return std::tie(kUndefSection, a) < std::tie(r.section, r.address);
-  });
+  if (sections_.empty()) {  // every row's section is kUndefSection
+    const auto pos = std::upper_bound(first + 1, last - 1, address,
+                                      [](std::uint64_t a, const Row& r) { return a < r.address; });
+    return static_cast<std::uint32_t>(pos - 1 - rows_.begin());
+  }
+  const auto pos =
+      std::upper_bound(first + 1, last - 1, address, [&](std::uint64_t a, const Row& r) {
+        const std::uint32_t section = this->section(static_cast<std::uint32_t>(&r - rows_.data()));
+        return std::tie(kUndefSection, a) < std::tie(section, r.address);
+      });
   return static_cast<std::uint32_t>(pos - 1 - rows_.begin());
+}
+
+std::uint32_t LineTable::aside(const Aside& values, std::uint32_t row, std::uint32_t none) {
+  const auto it = std::lower_bound(values.begin(), values.end(), row,
+                                   [](const auto& v, std::uint32_t r) { return v.first < r; });
+  return it != values.end() && it->first == row ? it->second : none;
 }
 
 std::optional<std::uint64_t> LineTables::offset_of(llvm::DWARFUnit& unit) {

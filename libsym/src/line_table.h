@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -28,13 +29,14 @@ namespace sym::detail {
 // sequences, truncated operands and malformed LEB128. The prologue is LLVM's own parse.
 class LineTable {
  public:
+  // 16 bytes: a large program's tables hold millions of rows. The section index (set only in
+  // relocatable files) and the discriminator (0 in most rows) are kept aside, for the rows that
+  // have one.
   struct Row {
     std::uint64_t address;
-    std::uint32_t section;  // SectionedAddress::SectionIndex, kUndefSection for "none"
     std::uint32_t line;
     std::uint16_t column;
     std::uint16_t file;
-    std::uint32_t discriminator;
   };
   struct Sequence {
     std::uint64_t low, high;
@@ -58,11 +60,24 @@ class LineTable {
 
   [[nodiscard]] const llvm::DWARFDebugLine::Prologue& prologue() const { return prologue_; }
   [[nodiscard]] const std::vector<Row>& rows() const { return rows_; }
+  // Row `row`'s SectionedAddress::SectionIndex (kUndefSection for "none") and discriminator.
+  [[nodiscard]] std::uint32_t section(std::uint32_t row) const {
+    return aside(sections_, row, kUndefSection);
+  }
+  [[nodiscard]] std::uint32_t discriminator(std::uint32_t row) const {
+    return aside(discriminators_, row, 0);
+  }
   [[nodiscard]] const std::vector<Sequence>& sequences() const { return sequences_; }
 
  private:
+  // A value kept aside for the rows that have one, by row.
+  using Aside = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+  static std::uint32_t aside(const Aside& values, std::uint32_t row, std::uint32_t none);
+
   llvm::DWARFDebugLine::Prologue prologue_;
   std::vector<Row> rows_;
+  Aside sections_;        // rows whose section is not kUndefSection
+  Aside discriminators_;  // rows whose discriminator is not 0
   std::vector<Sequence> sequences_;
 };
 

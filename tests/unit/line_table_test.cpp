@@ -40,11 +40,11 @@ void require_same(const LineTable& ours, const llvm::DWARFDebugLine::LineTable& 
     const llvm::DWARFDebugLine::Row& b = theirs.Rows[i];
     INFO("row " << i);
     REQUIRE(a.address == b.Address.Address);
-    REQUIRE(wide(a.section) == b.Address.SectionIndex);
+    REQUIRE(wide(ours.section(static_cast<std::uint32_t>(i))) == b.Address.SectionIndex);
     REQUIRE(a.line == b.Line);
     REQUIRE(a.column == b.Column);
     REQUIRE(a.file == b.File);
-    REQUIRE(a.discriminator == b.Discriminator);
+    REQUIRE(ours.discriminator(static_cast<std::uint32_t>(i)) == b.Discriminator);
   }
   REQUIRE(ours.sequences().size() == theirs.Sequences.size());
   for (std::size_t i = 0; i < theirs.Sequences.size(); ++i) {
