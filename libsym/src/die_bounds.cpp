@@ -51,6 +51,7 @@ struct Plan {
   std::uint32_t first = 0, count = 0;  // kSteps: its steps
   Kind kind = Kind::kUnplanned;
   bool children = false;
+  const llvm::DWARFAbbreviationDeclaration* decl = nullptr;  // the code's declaration
 };
 
 class Walker {
@@ -63,7 +64,7 @@ class Walker {
         params_(unit.getFormParams()),
         abbrevs_(abbrevs) {}
 
-  DieCheck run(bool unit_die_only) {
+  DieCheck run(bool unit_die_only, DieVisit visit) {
     DieCheck check;
     check.section_size = size_;
     const std::uint64_t end = unit_.getNextUnitOffset();  // LLVM checked it against the section
@@ -78,10 +79,12 @@ class Walker {
       if (offset >= end) break;
       const std::uint64_t code = uleb(offset);  // offset < end: bounded by the section
       bool children = false;
+      const llvm::DWARFAbbreviationDeclaration* decl = nullptr;
       if (code != 0) {
         const Plan* plan = code < plans_.size() ? &plans_[code] : nullptr;
         if (plan == nullptr || plan->kind == Plan::Kind::kUnplanned) plan = &plan_for(code);
         children = plan->children;
+        decl = plan->decl;
         if (plan->kind == Plan::Kind::kFixed) {
           offset += plan->fixed;
         } else if (plan->kind == Plan::Kind::kUnknown) {
@@ -98,6 +101,8 @@ class Walker {
         }
       }
       ++check.dies;
+      if (visit) visit(die, decl, unit_die ? 0 : static_cast<std::uint32_t>(depth - 1));
+      check.stop = offset;
       if (unit_die) {
         if (unit_die_only || code == 0 || !children) break;
         unit_die = false;
@@ -133,6 +138,7 @@ class Walker {
       return *plan;
     }
     plan->children = decl->hasChildren();
+    plan->decl = decl;
     plan->first = static_cast<std::uint32_t>(steps_.size());
     if (const auto fixed = decl->getFixedAttributesByteSize(unit_)) {
       plan->kind = Plan::Kind::kFixed;
@@ -236,10 +242,10 @@ class Walker {
 
 }  // namespace
 
-DieCheck check_dies(const llvm::DWARFUnit& unit, bool unit_die_only) {
+DieCheck check_dies(const llvm::DWARFUnit& unit, bool unit_die_only, DieVisit visit) {
   const llvm::DWARFAbbreviationDeclarationSet* abbrevs = unit.getAbbreviations();
   if (abbrevs == nullptr) return {};  // LLVM extracts nothing either
-  DieCheck check = Walker(unit, *abbrevs).run(unit_die_only);
+  DieCheck check = Walker(unit, *abbrevs).run(unit_die_only, visit);
   check.refers_across = !unit_die_only && refers_across(*abbrevs);
   return check;
 }

@@ -9,11 +9,14 @@
 // that fails is kept away from LLVM.
 #pragma once
 
+#include <llvm/ADT/STLFunctionalExtras.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace llvm {
+class DWARFAbbreviationDeclaration;
 class DWARFContext;
 class DWARFUnit;
 }  // namespace llvm
@@ -30,13 +33,22 @@ struct DieCheck {
   std::uint64_t at = 0;            // !ok: where that value's read would start
   std::uint64_t section_size = 0;  // of .debug_info
   std::uint32_t dies = 0;  // ok: how many DIEs LLVM will extract (null entries included)
+  std::uint64_t stop = 0;  // ok: where the walk stopped, past the last DIE read
 };
+
+// Called for each DIE the walk finds sound, in order, null entries included (decl null):
+// `depth` counts the DIEs open around it (0 for the unit DIE; a null entry is at the depth of
+// the children it ends). A DIE passed to it may be read by LLVM even if the walk fails later.
+using DieVisit = llvm::function_ref<void(std::uint64_t offset,
+                                         const llvm::DWARFAbbreviationDeclaration* decl,
+                                         std::uint32_t depth)>;
 
 // Walks the unit's DIEs as DWARFUnit::extractDIEsIfNeeded(unit_die_only) would, and stops where
 // it would stop. Reads the unit's abbreviations, which LLVM parses on first use without a lock:
 // the first call for a unit (or any other first use of its abbreviations) must not run
 // concurrently with another first use.
-[[nodiscard]] DieCheck check_dies(const llvm::DWARFUnit& unit, bool unit_die_only);
+[[nodiscard]] DieCheck check_dies(const llvm::DWARFUnit& unit, bool unit_die_only,
+                                  DieVisit visit = nullptr);
 
 // "the DIE at 0x2d of the unit at 0x0 has a value at 0x8000002f, past the end of .debug_info
 // (0x45 bytes)" (.debug_info.dwo for a split unit).

@@ -46,43 +46,62 @@ std::uint64_t walk_dies(
 }
 
 bool DieTree::build(const llvm::DWARFUnit& unit, Visit visit) {
+  if (!start(unit)) return false;
+  const std::uint64_t stop = walk_dies(
+      unit, base_ + unit.getHeaderSize(), std::numeric_limits<std::uint64_t>::max(),
+      [&](const llvm::DWARFDebugInfoEntry& entry, std::uint32_t depth) {
+        add(entry.getOffset(), entry.getAbbreviationDeclarationPtr(), depth);
+        visit(entry.getOffset(), entry.getAbbreviationDeclarationPtr(), depth);
+        return true;
+      });
+  finish(stop);
+  return true;
+}
+
+bool DieTree::start(const llvm::DWARFUnit& unit) {
+  clear();
   base_ = unit.getOffset();
+  last_ = base_;
   const std::uint64_t size = unit.getNextUnitOffset() - base_;
-  starts_.clear();
-  scopes_.clear();
-  end_ = 0;
   if (size > std::numeric_limits<std::uint32_t>::max()) return false;  // offsets are 32-bit here
   starts_.assign(size / 64 + 1, 0);
   // A DIE with children and the null entry that ends them take two bytes at least. The room is
   // never outgrown, and what the scopes do not reach is never touched (growing copied them into
   // fresh pages: a tenth of the page faults of a thousand lookups in a large C++ program).
   scopes_.reserve(size / 2 + 1);
-  std::vector<std::uint32_t> open;  // the scopes around the next DIE
-  std::uint64_t last = base_;       // the last DIE's offset
-  const std::uint64_t stop = walk_dies(
-      unit, base_ + unit.getHeaderSize(), std::numeric_limits<std::uint64_t>::max(),
-      [&](const llvm::DWARFDebugInfoEntry& entry, std::uint32_t depth) {
-        last = entry.getOffset();
-        const auto at = static_cast<std::uint32_t>(last - base_);
-        starts_[at / 64] |= std::uint64_t{1} << (at % 64);
-        visit(entry, depth);
-        const llvm::DWARFAbbreviationDeclaration* abbrev = entry.getAbbreviationDeclarationPtr();
-        if (abbrev == nullptr) {
-          if (!open.empty()) {
-            scopes_[open.back()].end = at + 1;  // the next DIE starts a byte later at least
-            open.pop_back();
-          }
-        } else if (abbrev->hasChildren()) {
-          open.push_back(static_cast<std::uint32_t>(scopes_.size()));
-          scopes_.push_back({at, 0, depth == 0 ? kNoScope : open[open.size() - 2]});
-        }
-        return true;
-      });
+  return true;
+}
+
+void DieTree::add(std::uint64_t offset, const llvm::DWARFAbbreviationDeclaration* decl,
+                  std::uint32_t depth) {
+  last_ = offset;
+  const auto at = static_cast<std::uint32_t>(offset - base_);
+  starts_[at / 64] |= std::uint64_t{1} << (at % 64);
+  if (decl == nullptr) {
+    if (!open_.empty()) {
+      scopes_[open_.back()].end = at + 1;  // the next DIE starts a byte later at least
+      open_.pop_back();
+    }
+  } else if (decl->hasChildren()) {
+    const std::uint32_t around = depth > 0 && !open_.empty() ? open_.back() : kNoScope;
+    open_.push_back(static_cast<std::uint32_t>(scopes_.size()));
+    scopes_.push_back({at, 0, around});
+  }
+}
+
+void DieTree::finish(std::uint64_t stop) {
   // Past the last DIE, which may end where it starts: a null entry whose code is a LEB128 that
   // cannot be read (LLVM's extractor then reads 0 and does not move).
-  end_ = std::max(stop, last + 1);
-  for (std::uint32_t s : open) scopes_[s].end = static_cast<std::uint32_t>(end_ - base_);
-  return true;
+  end_ = std::max(stop, last_ + 1);
+  for (std::uint32_t s : open_) scopes_[s].end = static_cast<std::uint32_t>(end_ - base_);
+  open_ = {};
+}
+
+void DieTree::clear() {
+  end_ = 0;
+  starts_ = {};
+  scopes_ = {};
+  open_.clear();
 }
 
 bool DieTree::starts_die(std::uint64_t offset) const {

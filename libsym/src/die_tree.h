@@ -10,6 +10,8 @@
 // and follows references and parents as LLVM's DWARFDie would, with the same answers.
 #pragma once
 
+#include "die_bounds.h"
+
 #include <llvm/ADT/STLFunctionalExtras.h>
 #include <llvm/DebugInfo/DWARF/DWARFDebugInfoEntry.h>
 #include <llvm/DebugInfo/DWARF/DWARFDie.h>
@@ -20,6 +22,7 @@
 #include <vector>
 
 namespace llvm {
+class DWARFAbbreviationDeclaration;
 class DWARFUnit;
 }  // namespace llvm
 
@@ -38,10 +41,20 @@ std::uint64_t walk_dies(const llvm::DWARFUnit& unit, std::uint64_t offset, std::
 // Where the DIEs of one unit start, and their parents: built by one walk of the unit.
 class DieTree {
  public:
-  // Walks every DIE of the unit (checked before with check_dies), calling `visit(entry, depth)`
-  // for each as walk_dies does. False (nothing built) for a unit of 4 GiB or more.
-  using Visit = llvm::function_ref<void(const llvm::DWARFDebugInfoEntry&, std::uint32_t)>;
+  // A DIE of the walk, as check_dies visits them (die_bounds.h): its offset, its declaration
+  // (null for a null entry) and the number of DIEs open around it.
+  using Visit = DieVisit;
+  // Walks every DIE of the unit (checked before with check_dies) with walk_dies, calling
+  // `visit` for each. False (nothing built) for a unit of 4 GiB or more.
   bool build(const llvm::DWARFUnit& unit, Visit visit);
+  // Or built from another walk of every DIE in order (check_dies'): start (false for a unit of
+  // 4 GiB or more), add each DIE, finish where the walk stopped; clear() when it fails.
+  bool start(const llvm::DWARFUnit& unit);
+  void add(std::uint64_t offset, const llvm::DWARFAbbreviationDeclaration* decl,
+           std::uint32_t depth);
+  void finish(std::uint64_t stop);
+  void clear();
+
   [[nodiscard]] bool built() const { return end_ != 0; }
   // Whether a DIE (null entries included, as LLVM's getDIEForOffset finds them) starts there.
   [[nodiscard]] bool starts_die(std::uint64_t offset) const;
@@ -59,6 +72,9 @@ class DieTree {
   std::uint64_t end_ = 0;
   std::vector<std::uint64_t> starts_;  // a bit per byte of the unit
   std::vector<Scope> scopes_;          // by begin (DIE order)
+  // While building: the scopes around the next DIE, and the last DIE's offset.
+  std::vector<std::uint32_t> open_;
+  std::uint64_t last_ = 0;
 };
 
 // Single DIEs of one unit whose tree is built, made to be read by LLVM's DWARFDie: its attribute

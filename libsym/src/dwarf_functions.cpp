@@ -1,6 +1,7 @@
 #include "dwarf_functions.h"
 
 #include <llvm/BinaryFormat/Dwarf.h>
+#include <llvm/DebugInfo/DWARF/DWARFAbbreviationDeclaration.h>
 #include <llvm/DebugInfo/DWARF/DWARFDataExtractor.h>
 #include <llvm/DebugInfo/DWARF/DWARFDebugInfoEntry.h>
 #include <llvm/DebugInfo/DWARF/DWARFUnit.h>
@@ -49,16 +50,10 @@ bool names_dwo(const llvm::DWARFDie& unit_die) {
          unit_die.find(llvm::dwarf::DW_AT_GNU_dwo_name).has_value();
 }
 
-void FunctionIndex::build(llvm::DWARFUnit& unit) {
-  state_ = State::kLLVM;  // unless indexing succeeds
-  segments_.clear();
-  clusters_.clear();
-  entries_.clear();
-  subs_.clear();
-  if (names_dwo(unit.getUnitDIE())) return;  // a skeleton: LLVM looks in the .dwo unit
-
-  // Every DW_TAG_subprogram with non-empty ranges is a function; each inlined subroutine belongs
-  // to its nearest DW_TAG_subprogram ancestor (checked, when that one has no ranges).
+// What the walk of a unit gathers for the index. Every DW_TAG_subprogram with non-empty ranges
+// is a function; each inlined subroutine belongs to its nearest DW_TAG_subprogram ancestor
+// (checked, when that one has no ranges).
+struct FunctionIndex::Indexer {
   struct Piece {
     std::uint64_t lo, hi;
     std::uint32_t function;
@@ -70,18 +65,17 @@ void FunctionIndex::build(llvm::DWARFUnit& unit) {
   enum class Owner : std::uint8_t { kNone, kUnranged, kRanged };
   std::vector<Owner> owner;
   bool indexable = true;  // else the walk only builds the tree
-  const bool walked = tree_.build(unit, [&](const llvm::DWARFDebugInfoEntry& entry,
-                                            std::uint32_t depth) {
-    const auto* abbrev = entry.getAbbreviationDeclarationPtr();
-    if (!indexable || abbrev == nullptr) return;
+
+  void visit(llvm::DWARFUnit& unit, std::uint64_t offset,
+             const llvm::DWARFAbbreviationDeclaration* decl, std::uint32_t depth) {
+    if (!indexable || decl == nullptr) return;
     owner.resize(depth + 1);
     Owner own = depth > 0 ? owner[depth - 1] : Owner::kNone;
-    const llvm::DWARFDie die(&unit, &entry);
-    const llvm::dwarf::Tag tag = abbrev->getTag();
+    const llvm::dwarf::Tag tag = decl->getTag();
     if (tag == llvm::dwarf::DW_TAG_subprogram) {
       const auto function = static_cast<std::uint32_t>(functions.size());
       own = Owner::kUnranged;
-      for (const auto& r : ranges_of(die)) {
+      for (const auto& r : ranges_at(unit, offset)) {
         if (r.LowPC == r.HighPC) continue;  // LLVM skips empty ranges
         if (r.LowPC > r.HighPC) {           // an inverted range still shadows in LLVM's map
           indexable = false;
@@ -90,10 +84,10 @@ void FunctionIndex::build(llvm::DWARFUnit& unit) {
         pieces.push_back({r.LowPC, r.HighPC, function});
         own = Owner::kRanged;
       }
-      if (own == Owner::kRanged) functions.push_back(entry.getOffset());
+      if (own == Owner::kRanged) functions.push_back(offset);
     } else if (tag == llvm::dwarf::DW_TAG_inlined_subroutine && own != Owner::kRanged) {
       // Code of an inlined call outside every function's ranges: no cluster would hold it.
-      for (const auto& r : ranges_of(die)) {
+      for (const auto& r : ranges_at(unit, offset)) {
         if (r.LowPC != r.HighPC) {
           indexable = false;
           return;
@@ -101,8 +95,70 @@ void FunctionIndex::build(llvm::DWARFUnit& unit) {
       }
     }
     owner[depth] = own;
-  });
-  if (!walked || !indexable) return;
+  }
+
+  // The ranges of the DIE at `offset` (a sound one: LLVM reads it).
+  static llvm::DWARFAddressRangesVector ranges_at(llvm::DWARFUnit& unit, std::uint64_t offset) {
+    llvm::DWARFDebugInfoEntry entry;
+    std::uint64_t next = offset;
+    if (!entry.extractFast(unit, &next, unit.getDebugInfoExtractor(), unit.getNextUnitOffset(),
+                           kNoParent)) {
+      return {};
+    }
+    return ranges_of(llvm::DWARFDie(&unit, &entry));
+  }
+};
+
+void FunctionIndex::reset() {
+  state_ = State::kNew;
+  tree_.clear();
+  segments_ = {};
+  clusters_ = {};
+  entries_ = {};
+  subs_ = {};
+}
+
+void FunctionIndex::build(llvm::DWARFUnit& unit) {
+  reset();
+  state_ = State::kLLVM;  // unless indexing succeeds
+  if (names_dwo(unit.getUnitDIE())) return;  // a skeleton: LLVM looks in the .dwo unit
+  Indexer indexer;
+  const bool walked = tree_.build(
+      unit, [&](std::uint64_t offset, const llvm::DWARFAbbreviationDeclaration* decl,
+                std::uint32_t depth) { indexer.visit(unit, offset, decl, depth); });
+  if (walked) finish(indexer);
+}
+
+DieCheck FunctionIndex::check_and_index(llvm::DWARFUnit& unit) {
+  if (state_ != State::kNew) return check_dies(unit, /*unit_die_only=*/false);
+  reset();
+  if (names_dwo(unit.getUnitDIE()) || !tree_.start(unit)) {
+    state_ = State::kLLVM;  // a skeleton (LLVM looks in the .dwo unit), or too large a unit
+    return check_dies(unit, /*unit_die_only=*/false);
+  }
+  Indexer indexer;
+  const DieCheck check = check_dies(
+      unit, /*unit_die_only=*/false,
+      [&](std::uint64_t offset, const llvm::DWARFAbbreviationDeclaration* decl,
+          std::uint32_t depth) {
+        tree_.add(offset, decl, depth);
+        indexer.visit(unit, offset, decl, depth);
+      });
+  if (!check.ok) {
+    reset();  // LLVM must not read the unit
+    return check;
+  }
+  tree_.finish(check.stop);
+  state_ = State::kLLVM;  // unless indexing succeeds
+  finish(indexer);
+  return check;
+}
+
+void FunctionIndex::finish(Indexer& indexer) {
+  if (!indexer.indexable) return;
+  auto& pieces = indexer.pieces;
+  const auto& functions = indexer.functions;
+  using Piece = Indexer::Piece;
 
   // Overlapping ranges join their functions into one cluster; a function's ranges all belong to
   // its cluster. Ranges that merely touch stay apart.

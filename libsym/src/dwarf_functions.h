@@ -2,6 +2,7 @@
 // answers, without LLVM's address map of every subroutine of the unit.
 #pragma once
 
+#include "die_bounds.h"
 #include "die_tree.h"
 
 #include <llvm/ADT/SmallVector.h>
@@ -48,6 +49,10 @@ class FunctionIndex {
   // Builds, ahead of inlined_chain, the index and the clusters these addresses fall in. Reads
   // nothing but this unit's DIEs, so units can be warmed on different threads (Module::prepare).
   void warm(llvm::DWARFUnit& unit, const std::vector<std::uint64_t>& addresses);
+  // check_dies(unit, false) (die_bounds.h), with the DIE tree and the index built on the way:
+  // one walk of the unit for the three. Nothing is built when the check fails. The unit DIE
+  // must have been checked.
+  [[nodiscard]] DieCheck check_and_index(llvm::DWARFUnit& unit);
   // The unit's DIE tree, built with the index (not for a split-DWARF skeleton, whose DIEs are in
   // its .dwo file, nor for a unit of 4 GiB or more).
   [[nodiscard]] const DieTree& tree() const { return tree_; }
@@ -81,7 +86,13 @@ class FunctionIndex {
   };
   enum class State : std::uint8_t { kNew, kIndexed, kLLVM };
 
+  struct Indexer;  // what a walk of the unit gathers for the index
+
+  void reset();
+  // Builds the tree and the index by a walk of its own (the unit checked before).
   void build(llvm::DWARFUnit& unit);
+  // The index from what the walk gathered.
+  void finish(Indexer& indexer);
   bool build_cluster(llvm::DWARFUnit& unit, std::uint32_t cluster);
   // The cluster whose segment holds `address` (kNone-like -1 when none), built; a cluster that
   // cannot be built hands the unit to LLVM (state kLLVM) and gives -1.

@@ -1044,7 +1044,8 @@ void Module::Impl::refuse_dwarf(const std::string& why) const {
 bool Module::Impl::all_dies_checked(llvm::DWARFUnit& unit, UnitFacts& facts) const {
   using Dies = UnitFacts::Dies;
   if (facts.dies != Dies::kAll && facts.dies != Dies::kBad) {
-    const detail::DieCheck check = detail::check_dies(unit, /*unit_die_only=*/false);
+    // The unit's function index is built by the same walk.
+    const detail::DieCheck check = facts.cache.functions.check_and_index(unit);
     settle(unit, facts, check, Dies::kAll);
     if (check.ok && check.refers_across) check_every_unit();
   }
@@ -1773,7 +1774,7 @@ void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& optio
       w.lines = impl_->line_tables.reserve(*dwarf, *w.unit);
     }
     if (w.facts->dies != Dies::kAll) {
-      w.check = detail::check_dies(*w.unit, /*unit_die_only=*/false);
+      w.check = w.facts->cache.functions.check_and_index(*w.unit);  // one walk for both
       if (!w.check->ok) return;
     }
     w.facts->cache.functions.warm(*w.unit, w.addresses);

@@ -67,6 +67,33 @@ std::size_t require_same_tree(llvm::DWARFUnit& unit, const DieTree& tree) {
   return n;
 }
 
+// The tree built by check_dies' walk (as FunctionIndex::check_and_index builds it); false when
+// the check fails. It visits as many DIEs as LLVM extracts.
+bool checked_tree(llvm::DWARFUnit& unit, DieTree& tree) {
+  REQUIRE(tree.start(unit));
+  std::size_t visited = 0;
+  const sym::detail::DieCheck check =
+      sym::detail::check_dies(unit, false, [&](std::uint64_t offset, const auto* decl,
+                                               std::uint32_t depth) {
+        tree.add(offset, decl, depth);
+        ++visited;
+      });
+  if (!check.ok) return false;
+  tree.finish(check.stop);
+  REQUIRE(visited == unit.getNumDIEs());
+  return true;
+}
+
+// The tree built by a walk of its own (walk_dies, LLVM's extractFast), of a checked unit.
+bool walked_tree(llvm::DWARFUnit& unit, DieTree& tree) {
+  std::size_t visited = 0;
+  if (!tree.build(unit, [&](std::uint64_t, const auto*, std::uint32_t) { ++visited; })) {
+    return false;
+  }
+  REQUIRE(visited == unit.getNumDIEs());
+  return true;
+}
+
 // Names, references and children of every DIE, read from the tree, against LLVM's DWARFDie.
 void require_same_reading(llvm::DWARFUnit& unit, const DieTree& tree) {
   namespace dw = llvm::dwarf;
@@ -126,15 +153,12 @@ TEST_CASE("the DIE tree reads every DIE as LLVM's DIE array does") {
     auto ctx = context_of(sections);
     for (const auto& unit : ctx->normal_units()) {
       INFO("unit at 0x" << std::hex << unit->getOffset());
-      REQUIRE(sym::detail::check_dies(*unit, false).ok);
-      std::size_t visited = 0;
-      DieTree tree;
-      REQUIRE(tree.build(*unit, [&](const llvm::DWARFDebugInfoEntry&, std::uint32_t) {
-        ++visited;
-      }));
-      REQUIRE(visited == unit->getNumDIEs());
-      dies += require_same_tree(*unit, tree);
-      require_same_reading(*unit, tree);
+      DieTree walked, checked;
+      REQUIRE(checked_tree(*unit, checked));
+      REQUIRE(walked_tree(*unit, walked));
+      dies += require_same_tree(*unit, checked);
+      (void)require_same_tree(*unit, walked);
+      require_same_reading(*unit, checked);
     }
   }
   CHECK(dies > 10000);
@@ -155,16 +179,12 @@ TEST_CASE("on corrupted DWARF, the tree of a unit called sound is LLVM's") {
       test::corrupt_dwarf(sections, random);
       auto ctx = context_of(sections);
       for (const auto& unit : ctx->normal_units()) {
-        if (!sym::detail::check_dies(*unit, true).ok || !sym::detail::check_dies(*unit, false).ok) {
-          continue;
-        }
-        DieTree tree;
-        std::size_t visited = 0;
-        REQUIRE(tree.build(*unit, [&](const llvm::DWARFDebugInfoEntry&, std::uint32_t) {
-          ++visited;
-        }));
-        REQUIRE(visited == unit->getNumDIEs());
-        (void)require_same_tree(*unit, tree);
+        if (!sym::detail::check_dies(*unit, true).ok) continue;
+        DieTree walked, checked;
+        if (!checked_tree(*unit, checked)) continue;
+        REQUIRE(walked_tree(*unit, walked));
+        (void)require_same_tree(*unit, checked);
+        (void)require_same_tree(*unit, walked);
         ++sound;
       }
     }
