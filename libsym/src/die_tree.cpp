@@ -22,9 +22,8 @@ constexpr std::uint32_t kNoParent = std::numeric_limits<std::uint32_t>::max();
 
 }  // namespace
 
-std::uint64_t walk_dies(
-    const llvm::DWARFUnit& unit, std::uint64_t offset, std::uint64_t end,
-    llvm::function_ref<bool(const llvm::DWARFDebugInfoEntry&, std::uint32_t)> visit) {
+std::uint64_t walk_dies(const llvm::DWARFUnit& unit, std::uint64_t offset, std::uint64_t end,
+                        DieWalk visit) {
   const llvm::DWARFDataExtractor data = unit.getDebugInfoExtractor();
   llvm::DWARFDebugInfoEntry entry;
   std::uint32_t depth = 0;

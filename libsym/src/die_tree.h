@@ -2,10 +2,11 @@
 //
 // LLVM's DWARFUnit extracts every DIE of a unit into a vector (24 bytes a DIE) before it answers
 // anything about one of them, and keeps the vector: symbolizing a thousand addresses of a large
-// C++ program (32 MB of .debug_info) filled 130 MB of fresh pages that way, and the page faults
-// were half the run's time. What the frames of an address need is a few DIEs: the function's
-// subtree, the declarations its names are on, their scopes. DieTree walks a unit once to learn
-// where each DIE starts and which DIE holds which, in about 1.5 bits per byte of .debug_info;
+// C++ program (32 MB of .debug_info) filled 130 MB of fresh pages that way, and a third of the
+// run's CPU time went to those page faults. What the frames of an address need is a few DIEs:
+// the function's subtree, the declarations its names are on, their scopes. DieTree learns, from
+// one walk of a unit (the bounds check's, check_dies), where each DIE starts and which DIE holds
+// which, in about 1.5 bits per byte of .debug_info;
 // DieReader then reads single DIEs (LLVM's DWARFDebugInfoEntry::extractFast, at their offsets)
 // and follows references and parents as LLVM's DWARFDie would, with the same answers.
 #pragma once
@@ -35,8 +36,9 @@ namespace sym::detail {
 // at `offset` when it has no children, or at the null entry that ends them (visited). `end`:
 // where reading must stop at the latest. Every DIE on the way must have passed check_dies.
 // Returns the offset just past the last DIE read.
+using DieWalk = llvm::function_ref<bool(const llvm::DWARFDebugInfoEntry&, std::uint32_t)>;
 std::uint64_t walk_dies(const llvm::DWARFUnit& unit, std::uint64_t offset, std::uint64_t end,
-               llvm::function_ref<bool(const llvm::DWARFDebugInfoEntry&, std::uint32_t)> visit);
+                        DieWalk visit);
 
 // Where the DIEs of one unit start, and their parents: built by one walk of the unit.
 class DieTree {

@@ -37,8 +37,9 @@ bool names_dwo(const llvm::DWARFDie& unit_die);
 // hands the unit back to LLVM's own lookup for good.
 //
 // The DIEs are read where they lie (die_tree.h), not from LLVM's DIE array: the unit is walked
-// once, for its tree and its functions' ranges; a cluster's subroutines are read by a walk of
-// its functions' subtrees, and kept (8 bytes each) for the chains.
+// once (its bounds check's walk, check_and_index), for its tree and its functions' ranges; a
+// cluster's subroutines are read by a walk of its functions' subtrees, and kept (8 bytes each)
+// for the chains.
 class FunctionIndex {
  public:
   // Fills `chain` (empty on entry) as unit.getInlinedChainForAddress(address, chain) does: the
