@@ -16,11 +16,16 @@ namespace sym::detail {
 namespace {
 
 constexpr std::uint32_t kNoScope = std::numeric_limits<std::uint32_t>::max();
-// What extractFast records as the DIE's parent: none, so that an LLVM reader that would look
-// for it in the DIE array (there is none) finds no parent instead.
+// What extractFast records as a DIE's parent: none (read_die).
 constexpr std::uint32_t kNoParent = std::numeric_limits<std::uint32_t>::max();
 
 }  // namespace
+
+bool read_die(const llvm::DWARFUnit& unit, std::uint64_t offset,
+              llvm::DWARFDebugInfoEntry& entry) {
+  return entry.extractFast(unit, &offset, unit.getDebugInfoExtractor(), unit.getNextUnitOffset(),
+                           kNoParent);
+}
 
 std::uint64_t walk_dies(const llvm::DWARFUnit& unit, std::uint64_t offset, std::uint64_t end,
                         DieWalk visit) {
@@ -126,11 +131,7 @@ std::optional<std::uint64_t> DieTree::parent(std::uint64_t offset) const {
 llvm::DWARFDie DieReader::at(std::uint64_t offset) {
   if (!tree_.starts_die(offset)) return {};
   auto entry = std::make_unique<llvm::DWARFDebugInfoEntry>();
-  std::uint64_t next = offset;
-  if (!entry->extractFast(unit_, &next, unit_.getDebugInfoExtractor(), unit_.getNextUnitOffset(),
-                          kNoParent)) {
-    return {};
-  }
+  if (!read_die(unit_, offset, *entry)) return {};
   made_.push_back(std::move(entry));
   return {&unit_, made_.back().get()};
 }

@@ -2,7 +2,6 @@
 
 #include <llvm/BinaryFormat/Dwarf.h>
 #include <llvm/DebugInfo/DWARF/DWARFAbbreviationDeclaration.h>
-#include <llvm/DebugInfo/DWARF/DWARFDataExtractor.h>
 #include <llvm/DebugInfo/DWARF/DWARFDebugInfoEntry.h>
 #include <llvm/DebugInfo/DWARF/DWARFUnit.h>
 #include <llvm/Support/Error.h>
@@ -15,7 +14,6 @@ namespace sym::detail {
 namespace {
 
 constexpr std::uint32_t kNone = 0xffffffffU;
-constexpr std::uint32_t kNoParent = 0xffffffffU;  // for extractFast: LLVM's DIE array has none
 
 // DWARFDie::getAddressRanges; a list that cannot be decoded is no ranges, as in LLVM's
 // DWARFUnit::updateAddressDieMap.
@@ -100,11 +98,7 @@ struct FunctionIndex::Indexer {
   // The ranges of the DIE at `offset` (a sound one: LLVM reads it).
   static llvm::DWARFAddressRangesVector ranges_at(llvm::DWARFUnit& unit, std::uint64_t offset) {
     llvm::DWARFDebugInfoEntry entry;
-    std::uint64_t next = offset;
-    if (!entry.extractFast(unit, &next, unit.getDebugInfoExtractor(), unit.getNextUnitOffset(),
-                           kNoParent)) {
-      return {};
-    }
+    if (!read_die(unit, offset, entry)) return {};
     return ranges_of(llvm::DWARFDie(&unit, &entry));
   }
 };
@@ -340,12 +334,9 @@ void FunctionIndex::inlined_chain(llvm::DWARFUnit& unit, std::uint64_t address,
       // DWARFUnit::getInlinedChainForAddress: up the tree to the subprogram, through the
       // inlined subroutines.
       chain_.clear();
-      const llvm::DWARFDataExtractor data = unit.getDebugInfoExtractor();
       for (std::uint32_t s = index; s != kNone; s = subs_[s].up) {
-        std::uint64_t offset = unit.getOffset() + subs_[s].offset;
-        llvm::DWARFDebugInfoEntry& entry = chain_.emplace_back();
         // Read before, in build_cluster's walk: it reads the same again.
-        (void)entry.extractFast(unit, &offset, data, unit.getNextUnitOffset(), kNoParent);
+        (void)read_die(unit, unit.getOffset() + subs_[s].offset, chain_.emplace_back());
       }
       for (const llvm::DWARFDebugInfoEntry& entry : chain_) chain.push_back({&unit, &entry});
       return;
