@@ -69,10 +69,10 @@ bool DieTree::start(const llvm::DWARFUnit& unit) {
   const std::uint64_t size = unit.getNextUnitOffset() - base_;
   if (size > std::numeric_limits<std::uint32_t>::max()) return false;  // offsets are 32-bit here
   starts_.assign(size / 64 + 1, 0);
-  // A DIE with children and the null entry that ends them take two bytes at least. The room is
-  // never outgrown, and what the scopes do not reach is never touched (growing copied them into
-  // fresh pages: a tenth of the page faults of a thousand lookups in a large C++ program).
-  scopes_.reserve(size / 2 + 1);
+  // A DIE with children and the null entry that ends them take two bytes at least: the room is
+  // never outgrown (growing copied the scopes into fresh pages: a tenth of the page faults of a
+  // thousand lookups in a large C++ program).
+  fill_ = std::make_unique<DenseFill<Scope>>(scopes_, size / 2 + 1);
   return true;
 }
 
@@ -81,15 +81,16 @@ void DieTree::add(std::uint64_t offset, const llvm::DWARFAbbreviationDeclaration
   last_ = offset;
   const auto at = static_cast<std::uint32_t>(offset - base_);
   starts_[at / 64] |= std::uint64_t{1} << (at % 64);
+  std::vector<Scope>& scopes = **fill_;
   if (decl == nullptr) {
     if (!open_.empty()) {
-      scopes_[open_.back()].end = at + 1;  // the next DIE starts a byte later at least
+      scopes[open_.back()].end = at + 1;  // the next DIE starts a byte later at least
       open_.pop_back();
     }
   } else if (decl->hasChildren()) {
     const std::uint32_t around = depth > 0 && !open_.empty() ? open_.back() : kNoScope;
-    open_.push_back(static_cast<std::uint32_t>(scopes_.size()));
-    scopes_.push_back({at, 0, around});
+    open_.push_back(static_cast<std::uint32_t>(scopes.size()));
+    scopes.push_back({at, 0, around});
   }
 }
 
@@ -97,13 +98,16 @@ void DieTree::finish(std::uint64_t stop) {
   // Past the last DIE, which may end where it starts: a null entry whose code is a LEB128 that
   // cannot be read (LLVM's extractor then reads 0 and does not move).
   end_ = std::max(stop, last_ + 1);
-  for (std::uint32_t s : open_) scopes_[s].end = static_cast<std::uint32_t>(end_ - base_);
+  std::vector<Scope>& scopes = **fill_;
+  for (std::uint32_t s : open_) scopes[s].end = static_cast<std::uint32_t>(end_ - base_);
+  fill_.reset();
   open_ = {};
 }
 
 void DieTree::clear() {
   end_ = 0;
   starts_ = {};
+  fill_.reset();
   scopes_ = {};
   open_.clear();
 }

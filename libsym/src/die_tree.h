@@ -11,6 +11,7 @@
 // and follows references and parents as LLVM's DWARFDie would, with the same answers.
 #pragma once
 
+#include "dense_fill.h"
 #include "die_bounds.h"
 
 #include <llvm/ADT/STLFunctionalExtras.h>
@@ -80,7 +81,9 @@ class DieTree {
   std::uint64_t end_ = 0;
   std::vector<std::uint64_t> starts_;  // a bit per byte of the unit
   std::vector<Scope> scopes_;          // by begin (DIE order)
-  // While building: the scopes around the next DIE, and the last DIE's offset.
+  // While building: where the scopes go, the scopes around the next DIE, and the last DIE's
+  // offset.
+  std::unique_ptr<DenseFill<Scope>> fill_;
   std::vector<std::uint32_t> open_;
   std::uint64_t last_ = 0;
 };

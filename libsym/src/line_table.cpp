@@ -1,5 +1,7 @@
 #include "line_table.h"
 
+#include "dense_fill.h"
+
 #include <llvm/BinaryFormat/Dwarf.h>
 #include <llvm/DebugInfo/DWARF/DWARFContext.h>
 #include <llvm/DebugInfo/DWARF/DWARFDataExtractor.h>
@@ -208,6 +210,11 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
     std::uint64_t low = 0;
     std::uint32_t first = 0;
   } sequence;
+  // Every row takes an opcode byte at least: room for as many rows as the program has bytes is
+  // never outgrown (growing copied each table one and a half times over into fresh pages: a
+  // third of the page faults of a thousand lookups in a large C++ program).
+  const std::uint64_t program = table_offset + p.getLength();
+  DenseFill<Row> rows(rows_, program < end_offset ? end_offset - program + 1 : 0);
   bool unsupported = false;
   bool tombstoned = false;  // the last DW_LNE_set_address set the tombstone (stays until the next)
 
@@ -218,7 +225,7 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
   // ParsingState::appendRowToMatrix, for a row that is not tombstoned.
   const auto emit = [&](bool end_sequence) {
     if (tombstoned) return;
-    const auto number = static_cast<std::uint32_t>(rows_.size());
+    const auto number = static_cast<std::uint32_t>(rows->size());
     if (sequence.empty) {
       sequence.empty = false;
       sequence.low = row.address;
@@ -226,7 +233,7 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
     }
     std::uint32_t section = kUndefSection;
     if (!narrow(row.section, section)) unsupported = true;
-    rows_.push_back({row.address, row.line, row.column, row.file});
+    rows->push_back({row.address, row.line, row.column, row.file});
     if (section != kUndefSection) sections_.emplace_back(number, section);
     if (row.discriminator != 0) discriminators_.emplace_back(number, row.discriminator);
     if (end_sequence) {
@@ -244,12 +251,7 @@ LineTable::Status LineTable::parse(const llvm::DWARFDataExtractor& data, std::ui
   };
 
   bool failed = false;
-  std::uint64_t at = table_offset + p.getLength();
-  // Every row takes an opcode byte at least: room for as many rows as the program has bytes is
-  // never outgrown. Pages the rows do not reach are never touched, so it costs address space
-  // only; growing instead copied each table one and a half times over into fresh pages (a
-  // third of the page faults of a thousand lookups in a large C++ program).
-  if (at < end_offset) rows_.reserve(end_offset - at + 1);
+  std::uint64_t at = program;
   while (at < end_offset && !failed) {
     const std::uint64_t opcode_offset = at;
     const std::uint8_t opcode = bytes[at++];

@@ -2,7 +2,8 @@
 // extracts must start where the tree says one starts, and nowhere else; its parent, children,
 // references and names must be the ones LLVM's DWARFDie gives. On corrupted files, what
 // check_dies calls sound must give the same tree as LLVM's extraction (and no read outside the
-// section: make test-sanitize runs this under ASan).
+// section: make test-sanitize runs this under ASan). And DenseFill (dense_fill.h), with which the
+// tree fills its scopes.
 #include "die_bounds.h"
 #include "die_tree.h"
 #include "oracle.h"
@@ -19,6 +20,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -190,4 +192,57 @@ TEST_CASE("on corrupted DWARF, the tree of a unit called sound is LLVM's") {
     }
   }
   CHECK(sound > 1000);
+}
+
+TEST_CASE("dense fills: small tables are copied out at their size, large ones filled in place") {
+  using sym::detail::DenseFill;
+  const std::size_t large = DenseFill<std::uint64_t>::kInPlaceBytes / sizeof(std::uint64_t);
+  std::vector<std::uint64_t> small_out{7, 7, 7};  // whatever was there goes
+  const std::vector<std::uint64_t>* scratch = nullptr;
+  {
+    DenseFill<std::uint64_t> fill(small_out, 1000);
+    scratch = &*fill;
+    CHECK(scratch != &small_out);
+    CHECK(fill->capacity() >= 1000);
+    for (std::uint64_t i = 0; i < 10; ++i) fill->push_back(i);
+    (*fill)[3] = 30;  // changed while filling, as the DIE tree closes its scopes
+    CHECK(small_out.empty());
+  }
+  CHECK(small_out == std::vector<std::uint64_t>{0, 1, 2, 30, 4, 5, 6, 7, 8, 9});
+  CHECK(small_out.capacity() < 1000);
+
+  std::vector<std::uint64_t> large_out;
+  std::vector<std::uint64_t> inner_out;
+  {
+    DenseFill<std::uint64_t> fill(large_out, large);
+    CHECK(&*fill == &large_out);
+    CHECK(large_out.capacity() >= large);
+    fill->push_back(1);
+    // The scratch is free, and reused: the same vector as the first fill's.
+    std::vector<std::uint64_t> reused;
+    {
+      DenseFill<std::uint64_t> again(reused, 10);
+      CHECK(&*again == scratch);
+      again->push_back(5);
+      // A fill inside another small one fills in place.
+      DenseFill<std::uint64_t> inner(inner_out, 10);
+      CHECK(&*inner == &inner_out);
+      inner->push_back(6);
+    }
+    CHECK(reused == std::vector<std::uint64_t>{5});
+  }
+  CHECK(large_out == std::vector<std::uint64_t>{1});
+  CHECK(inner_out == std::vector<std::uint64_t>{6});
+
+  // Each thread has its own scratch (Catch's assertions are made on this one).
+  std::vector<std::uint64_t> other;
+  const std::vector<std::uint64_t>* other_scratch = nullptr;
+  std::thread([&] {
+    DenseFill<std::uint64_t> fill(other, 10);
+    other_scratch = &*fill;
+    fill->push_back(3);
+  }).join();
+  CHECK(other_scratch != scratch);
+  CHECK(other_scratch != &other);
+  CHECK(other == std::vector<std::uint64_t>{3});
 }
