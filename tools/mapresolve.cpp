@@ -30,6 +30,7 @@
 #include <string_view>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -282,6 +283,8 @@ class Writer {
   void write(std::vector<sym::Symbolized> answers) {
     if (!thread_.joinable()) {
       put(answers);
+      answers.clear();
+      spare_ = std::move(answers);
       return;
     }
     std::unique_lock lock(mutex_);
@@ -290,6 +293,13 @@ class Writer {
     changed_.wait(lock, [&] { return !pending_; });
     pending_ = std::move(answers);
     changed_.notify_all();
+  }
+
+  // The vector of a chunk written (emptied, its storage kept), for the next chunk's answers:
+  // its pages are the process's already.
+  std::vector<sym::Symbolized> room() {
+    const std::lock_guard lock(mutex_);
+    return std::exchange(spare_, {});
   }
 
   // Returns once everything handed over is written: before a message goes to stderr, so that
@@ -322,10 +332,12 @@ class Writer {
     for (;;) {
       changed_.wait(lock, [&] { return done_ || pending_; });
       if (!pending_) return;
-      // The chunk stays pending (drain waits for it) until it is written and freed.
+      // The chunk stays pending (drain waits for it) until it is written and emptied.
       lock.unlock();
       put(*pending_);
+      pending_->clear();
       lock.lock();
+      spare_ = std::move(*pending_);
       pending_.reset();
       changed_.notify_all();
     }
@@ -337,6 +349,7 @@ class Writer {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<std::vector<sym::Symbolized>> pending_;  // handed over, not yet written
+  std::vector<sym::Symbolized> spare_;                    // written, kept for room()
   bool done_ = false;
   std::thread thread_;  // last: started once the members it uses exist
 };
@@ -549,10 +562,10 @@ class Resolver {
     if (args_.exe && section_) return look_up_in_section(values, adjust);
     if (args_.exe) {
       std::vector<sym::VirtAddr> addrs(values.begin(), values.end());
-      return symbolizer_.symbolize_elf(*args_.exe, addrs, adjust);
+      return symbolizer_.symbolize_elf(*args_.exe, addrs, adjust, writer_.room());
     }
     std::vector<sym::AbsAddr> addrs(values.begin(), values.end());
-    return symbolizer_.symbolize(map_, addrs, adjust);
+    return symbolizer_.symbolize(map_, addrs, adjust, writer_.room());
   }
 
   // Everything handed to the writer is written.

@@ -240,6 +240,19 @@ void Symbolizer::resolve_all(const Module& module, std::vector<Symbolized>& out,
 
 namespace {
 
+// `count` default answers, in `room`'s storage when it has enough. New storage has an eighth to
+// spare, never touched unless a later batch (handed back as room) is that much larger: batches
+// of lines vary in count.
+std::vector<Symbolized> fresh_answers(std::size_t count, std::vector<Symbolized> room) {
+  room.clear();
+  if (room.capacity() < count) {
+    room = {};
+    room.reserve(count + count / 8);
+  }
+  room.resize(count);
+  return room;
+}
+
 std::uint64_t adjusted(std::uint64_t input, Adjust adjust) {
   return adjust == Adjust::kReturnAddress && input > 0 ? input - 1 : input;
 }
@@ -273,9 +286,9 @@ void resolve_distinct(std::vector<Symbolized>& out, std::vector<std::size_t>& gr
 }  // namespace
 
 std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
-                                              std::span<const AbsAddr> addresses,
-                                              Adjust adjust) {
-  std::vector<Symbolized> out(addresses.size());
+                                              std::span<const AbsAddr> addresses, Adjust adjust,
+                                              std::vector<Symbolized> room) {
+  std::vector<Symbolized> out = fresh_answers(addresses.size(), std::move(room));
   // Group by module path; answer what needs no file right away.
   std::unordered_map<std::string, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < addresses.size(); ++i) {
@@ -360,8 +373,8 @@ Symbolized Symbolizer::symbolize(const ProcessMap& map, AbsAddr address, Adjust 
 
 std::vector<Symbolized> Symbolizer::symbolize_elf(const std::string& path,
                                                   std::span<const VirtAddr> addresses,
-                                                  Adjust adjust) {
-  std::vector<Symbolized> out(addresses.size());
+                                                  Adjust adjust, std::vector<Symbolized> room) {
+  std::vector<Symbolized> out = fresh_answers(addresses.size(), std::move(room));
   Reason reason = Reason::kNone;
   std::string detail;
   const Module* module = module_for(path, nullptr, &reason, &detail);

@@ -70,13 +70,17 @@ class Symbolizer {
   void on_problem(std::function<void(const ModuleProblem&)> handler);
 
   // Absolute addresses in a process described by `map`. The returned values point into `map`.
+  // `room`: a vector whose storage the answers may take, its elements dropped (a caller that
+  // answers batch after batch hands the last batch's vector back: a batch of 7 000 answers is
+  // 2.5 MB, fresh pages each time otherwise).
   std::vector<Symbolized> symbolize(const ProcessMap& map, std::span<const AbsAddr> addresses,
-                                    Adjust adjust);
+                                    Adjust adjust, std::vector<Symbolized> room = {});
   Symbolized symbolize(const ProcessMap& map, AbsAddr address, Adjust adjust);
 
-  // ELF virtual addresses in one file (classic addr2line -e).
+  // ELF virtual addresses in one file (classic addr2line -e). `room` as for symbolize.
   std::vector<Symbolized> symbolize_elf(const std::string& path,
-                                        std::span<const VirtAddr> addresses, Adjust adjust);
+                                        std::span<const VirtAddr> addresses, Adjust adjust,
+                                        std::vector<Symbolized> room = {});
 
   // For answers to be printed in OutputStyle::kLlvm: names the function that is not inlined
   // (each answer's last frame) as llvm-symbolizer does, after the file's own symbol table
