@@ -456,6 +456,13 @@ class Resolver {
   std::optional<std::uint64_t> read_line(std::string_view line, const std::string& source,
                                          std::size_t number,
                                          std::vector<std::optional<std::uint64_t>>& before) {
+    // Most lines are a bare hexadecimal address, which both originals read as written (unless
+    // GNU's cuts it to 32 bits): read here without the scans below, a third of the main
+    // thread's work per address on 100 000 of them.
+    if (const auto clean = sym::parse_hex(line);
+        clean && !(style_ == sym::OutputStyle::kGnu && exe_is_32bit_ && *clean > 0xffffffffU)) {
+      return clean;
+    }
     const std::size_t start = line.find_first_not_of(" \t\r");
     const std::string_view text =
         start == std::string_view::npos
