@@ -693,10 +693,12 @@ RANDOM=7
 for f in d_gcc d_clang cx_gcc cx_clang; do
   exe=$tmp/data/$f
   readelf -SW "$exe" | sed 's/^ *\[ *[0-9]*\]//' |
-    awk '$6 ~ /A/ && $6 !~ /X/ && $5 != "000000" {print $3, $5}' |
+    awk '$7 ~ /A/ && $7 !~ /X/ && $5 != "000000" {print $3, $5}' |
     while read -r start size; do
-      for ((k = 0; k < 40; k++)); do printf '%x\n' $((16#$start + (RANDOM * 32768 + RANDOM) % 16#$size)); done
+      for ((k = 0; k < 40; k++)); do printf '0x%x\n' $((16#$start + (RANDOM * 32768 + RANDOM) % 16#$size)); done
     done > "$tmp/data/addrs"
+  check "data: $f, addresses drawn from its allocated sections that are not code" \
+    test "$(wc -l < "$tmp/data/addrs")" -ge 200
   llvm-symbolizer-19 --obj="$exe" < "$tmp/data/addrs" > "$tmp/data/llvm.ref"
   "$M" --output=llvm -e "$exe" < "$tmp/data/addrs" > "$tmp/data/llvm.out"
   check "data: $f, $(wc -l < "$tmp/data/addrs") addresses, llvm style as llvm-symbolizer" \
