@@ -1,9 +1,56 @@
 #include "disassembler.h"
 
 #include <capstone/capstone.h>
+#include <dlfcn.h>
 #include <llvm/BinaryFormat/ELF.h>
 
 namespace sym::detail {
+
+namespace {
+
+// Capstone is loaded with dlopen when --explain first decodes an instruction: linked in, its
+// 77 000 relocations and 375 page faults cost every run about 6 ms at start-up (a fifth of a
+// one-address lookup), for the one feature that uses it.
+struct Capstone {
+  decltype(&::cs_open) open = nullptr;
+  decltype(&::cs_option) option = nullptr;
+  decltype(&::cs_disasm) disasm = nullptr;
+  decltype(&::cs_free) free = nullptr;
+  decltype(&::cs_close) close = nullptr;
+  decltype(&::cs_insn_group) insn_group = nullptr;
+  std::string problem;  // why it is not there; "" when it is
+};
+
+template <class F>
+bool bind(void* handle, const char* name, F& out) {
+  void* address = ::dlsym(handle, name);
+  if (address == nullptr) return false;
+  out = reinterpret_cast<F>(address);
+  return true;
+}
+
+const Capstone& capstone() {
+  static const Capstone loaded = [] {
+    Capstone c;
+    void* handle = ::dlopen(LIBSYM_CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = ::dlerror();
+      c.problem = std::string("cannot load " LIBSYM_CAPSTONE_SONAME " (") +
+                  (why != nullptr ? why : "unknown error") + ")";
+      return c;
+    }
+    if (!bind(handle, "cs_open", c.open) || !bind(handle, "cs_option", c.option) ||
+        !bind(handle, "cs_disasm", c.disasm) || !bind(handle, "cs_free", c.free) ||
+        !bind(handle, "cs_close", c.close) || !bind(handle, "cs_insn_group", c.insn_group)) {
+      c = Capstone{};
+      c.problem = LIBSYM_CAPSTONE_SONAME " lacks a function of capstone's API";
+    }
+    return c;
+  }();
+  return loaded;
+}
+
+}  // namespace
 
 Disassembler::Disassembler(std::uint16_t machine) : machine_(machine) {
   cs_arch arch{};
@@ -14,18 +61,29 @@ Disassembler::Disassembler(std::uint16_t machine) : machine_(machine) {
     case llvm::ELF::EM_AARCH64: arch = CS_ARCH_ARM64; mode = CS_MODE_ARM; break;
     case llvm::ELF::EM_ARM: arch = CS_ARCH_ARM; mode = CS_MODE_ARM; break;
     case llvm::ELF::EM_PPC64: arch = CS_ARCH_PPC; mode = CS_MODE_64; break;
-    default: return;
+    default:
+      problem_ = "no disassembler for ELF machine " + std::to_string(machine);
+      return;
+  }
+  const Capstone& cs = capstone();
+  if (!cs.problem.empty()) {
+    problem_ = "no disassembler: " + cs.problem;
+    return;
   }
   csh handle = 0;
-  if (cs_open(arch, mode, &handle) != CS_ERR_OK) return;
-  cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
+  if (cs.open(arch, mode, &handle) != CS_ERR_OK) {
+    problem_ = "no disassembler for ELF machine " + std::to_string(machine) +
+               " in " LIBSYM_CAPSTONE_SONAME;
+    return;
+  }
+  cs.option(handle, CS_OPT_DETAIL, CS_OPT_ON);
   handle_ = handle;
 }
 
 Disassembler::~Disassembler() {
   if (handle_ != 0) {
     csh handle = handle_;
-    cs_close(&handle);
+    capstone().close(&handle);
   }
 }
 
@@ -33,14 +91,15 @@ std::optional<Instruction> Disassembler::decode(std::span<const std::uint8_t> co
                                                 std::uint64_t address) const {
   if (handle_ == 0 || code.empty()) return std::nullopt;
   cs_insn* insn = nullptr;
-  std::size_t count = cs_disasm(handle_, code.data(), code.size(), address, 1, &insn);
+  const Capstone& cs = capstone();
+  std::size_t count = cs.disasm(handle_, code.data(), code.size(), address, 1, &insn);
   if (count == 0) return std::nullopt;
   Instruction out;
   out.address = insn->address;
   out.size = insn->size;
   out.text = insn->mnemonic;
   if (insn->op_str[0] != '\0') out.text += std::string(" ") + insn->op_str;
-  out.is_call = cs_insn_group(handle_, insn, CS_GRP_CALL);
+  out.is_call = cs.insn_group(handle_, insn, CS_GRP_CALL);
   if (insn->detail != nullptr) {
     if (machine_ == llvm::ELF::EM_X86_64 || machine_ == llvm::ELF::EM_386) {
       const cs_x86& x86 = insn->detail->x86;
@@ -54,7 +113,7 @@ std::optional<Instruction> Disassembler::decode(std::span<const std::uint8_t> co
       }
     }
   }
-  cs_free(insn, count);
+  cs.free(insn, count);
   return out;
 }
 

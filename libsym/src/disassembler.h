@@ -1,4 +1,5 @@
 // Capstone behind one small RAII class; the ELF machine → capstone mode mapping lives here only.
+// The library is loaded (dlopen) by the first Disassembler.
 #pragma once
 
 #include <cstdint>
@@ -18,13 +19,16 @@ struct Instruction {
 
 class Disassembler {
  public:
-  // For an ELF e_machine; invalid() when capstone does not know it.
+  // For an ELF e_machine; not valid() when capstone does not know it or cannot be loaded.
   explicit Disassembler(std::uint16_t machine);
   Disassembler(const Disassembler&) = delete;
   Disassembler& operator=(const Disassembler&) = delete;
   ~Disassembler();
 
   [[nodiscard]] bool valid() const { return handle_ != 0; }
+  // Why it is not valid ("no disassembler for ELF machine 3", "no disassembler: cannot load
+  // libcapstone.so.4 (...)").
+  [[nodiscard]] const std::string& problem() const { return problem_; }
   // The one instruction at the start of code (which sits at `address`).
   [[nodiscard]] std::optional<Instruction> decode(std::span<const std::uint8_t> code,
                                                   std::uint64_t address) const;
@@ -37,6 +41,7 @@ class Disassembler {
  private:
   std::size_t handle_ = 0;  // csh
   std::uint16_t machine_ = 0;
+  std::string problem_;
 };
 
 }  // namespace sym::detail

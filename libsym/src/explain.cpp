@@ -41,8 +41,7 @@ void explain_code(std::string& out, const Symbolized& r, const Module& module,
                   const ExplainOptions& options, int step) {
   detail::Disassembler disassembler(module.machine());
   if (!disassembler.valid()) {
-    out += "  " + std::to_string(step) + ". (no disassembler for ELF machine " +
-           std::to_string(module.machine()) + ")\n";
+    out += "  " + std::to_string(step) + ". (" + disassembler.problem() + ")\n";
     return;
   }
   const std::uint64_t at = r.vaddr->value() + (r.input - r.lookup);  // the input's own vaddr
