@@ -393,6 +393,11 @@ data_va=$(printf '0x%x' "0x$(nm "$FX/pie_gcc" | awk '$3 == "__data_start" { prin
 check "--explain on data: walked" grep -q "PT_LOAD #[0-9]* of .* (RW-)" "$tmp/explain_data.out"
 check "--explain on data: no machine code" test "$(grep -c 'Machine code' "$tmp/explain_data.out")" = 0
 check "--explain on code: machine code" grep -q 'Machine code' <("$M" -e "$FX/pie_gcc" --explain "$main_va")
+# Capstone, loaded at the first disassembly, decodes main's first instruction as objdump does.
+first_insn=$(objdump -d --no-show-raw-insn -M intel --start-address="$main_va" \
+  --stop-address=$((main_va + 16)) "$FX/pie_gcc" | awk -F'\t' '/^ *[0-9a-f]+:/ {print $2; exit}')
+check "--explain on code: capstone decodes the instruction ($first_insn)" grep -Eq \
+  "^       $main_va: ${first_insn%% *}" <("$M" -e "$FX/pie_gcc" --explain "$main_va")
 
 # --- a debug file found by build-id but not usable: said, and --explain does not say "none
 # found" (it was a silent "??" before) -----------------------------------------------------
