@@ -1,12 +1,13 @@
 #include "debuginfod.h"
 
+#include "dynamic_library.h"
+
 #include <elfutils/debuginfod.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
 #include <unistd.h>
 #include <utility>
 
@@ -14,7 +15,7 @@ namespace sym::detail {
 
 namespace {
 
-// libdebuginfod is loaded with dlopen at the first query, as elfutils' own libdw does: linked
+// libdebuginfod is loaded with dlopen at the first query (dynamic_library.h): linked
 // in, it would load libcurl and its TLS libraries and run curl_global_init at the start of every
 // run (about 4 ms, more than a whole small mapresolve run) for a feature most runs never use.
 struct Library {
@@ -44,32 +45,19 @@ State& state() {
   return s;
 }
 
-template <class F>
-bool bind(void* handle, const char* name, F& out) {
-  void* address = ::dlsym(handle, name);
-  if (address == nullptr) return false;
-  out = reinterpret_cast<F>(address);
-  return true;
-}
-
 // Loads libdebuginfod and creates the client, once; false (why_none set) when it cannot.
 bool create_client(State& s) {
   if (s.tried) return s.client != nullptr;
   s.tried = true;
-  void* handle = ::dlopen(DEBUGINFOD_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* why = ::dlerror();
-    s.why_none = std::string("cannot load " DEBUGINFOD_SONAME " (") +
-                 (why != nullptr ? why : "unknown error") + ")";
-    return false;
-  }
-  if (!bind(handle, "debuginfod_begin", s.lib.begin) ||
-      !bind(handle, "debuginfod_find_debuginfo", s.lib.find_debuginfo) ||
-      !bind(handle, "debuginfod_end", s.lib.end)) {
+  void* handle = open_library(DEBUGINFOD_SONAME, s.why_none);
+  if (handle == nullptr) return false;
+  if (!bind_function(handle, "debuginfod_begin", s.lib.begin) ||
+      !bind_function(handle, "debuginfod_find_debuginfo", s.lib.find_debuginfo) ||
+      !bind_function(handle, "debuginfod_end", s.lib.end)) {
     s.why_none = DEBUGINFOD_SONAME " lacks the debuginfod_begin/find_debuginfo/end functions";
     return false;
   }
-  bind(handle, "debuginfod_get_url", s.lib.get_url);
+  bind_function(handle, "debuginfod_get_url", s.lib.get_url);
   // libdebuginfod waits 90 s for a silent server, three times, by default; a symbolizer should
   // not. The user's settings are kept.
   ::setenv(DEBUGINFOD_TIMEOUT_ENV_VAR, "5", 0);

@@ -1,7 +1,8 @@
 #include "disassembler.h"
 
+#include "dynamic_library.h"
+
 #include <capstone/capstone.h>
-#include <dlfcn.h>
 #include <llvm/BinaryFormat/ELF.h>
 
 namespace sym::detail {
@@ -21,27 +22,17 @@ struct Capstone {
   std::string problem;  // why it is not there; "" when it is
 };
 
-template <class F>
-bool bind(void* handle, const char* name, F& out) {
-  void* address = ::dlsym(handle, name);
-  if (address == nullptr) return false;
-  out = reinterpret_cast<F>(address);
-  return true;
-}
-
 const Capstone& capstone() {
   static const Capstone loaded = [] {
     Capstone c;
-    void* handle = ::dlopen(LIBSYM_CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      const char* why = ::dlerror();
-      c.problem = std::string("cannot load " LIBSYM_CAPSTONE_SONAME " (") +
-                  (why != nullptr ? why : "unknown error") + ")";
-      return c;
-    }
-    if (!bind(handle, "cs_open", c.open) || !bind(handle, "cs_option", c.option) ||
-        !bind(handle, "cs_disasm", c.disasm) || !bind(handle, "cs_free", c.free) ||
-        !bind(handle, "cs_close", c.close) || !bind(handle, "cs_insn_group", c.insn_group)) {
+    void* handle = open_library(LIBSYM_CAPSTONE_SONAME, c.problem);
+    if (handle == nullptr) return c;
+    if (!bind_function(handle, "cs_open", c.open) ||
+        !bind_function(handle, "cs_option", c.option) ||
+        !bind_function(handle, "cs_disasm", c.disasm) ||
+        !bind_function(handle, "cs_free", c.free) ||
+        !bind_function(handle, "cs_close", c.close) ||
+        !bind_function(handle, "cs_insn_group", c.insn_group)) {
       c = Capstone{};
       c.problem = LIBSYM_CAPSTONE_SONAME " lacks a function of capstone's API";
     }
