@@ -1,5 +1,5 @@
 // libFuzzer target: an ELF module from arbitrary bytes, then translation, symbol lookup, unwind
-// entries and DWARF frames for addresses derived from its own segments.
+// entries, DWARF frames and variables for addresses derived from its own segments.
 #include <libsym/explain.h>
 #include <libsym/module.h>
 
@@ -24,6 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!vaddr) continue;
       (void)m.symbol_at(*vaddr);
       (void)m.frames_at(*vaddr, options);
+      // Outside code: the file's variables, gathered by a walk of every unit's DIEs.
+      (void)m.data_object(*vaddr);
+      (void)m.gnu_data(*vaddr);
       (void)m.bytes_at(*vaddr, 16);
       const auto unwound = m.unwind_range(*vaddr);
       if (unwound && (vaddr->value() < unwound->begin || vaddr->value() >= unwound->end)) {
