@@ -30,6 +30,12 @@ class DWARFUnit;
 
 namespace sym::detail {
 
+// The DIE at `offset` (one check_dies found sound), read by LLVM's
+// DWARFDebugInfoEntry::extractFast with no parent in a DIE array (there is none): an LLVM reader
+// that would look for it finds no parent instead. False when LLVM refuses it.
+bool read_die(const llvm::DWARFUnit& unit, std::uint64_t offset,
+              llvm::DWARFDebugInfoEntry& entry);
+
 // Reads the DIEs from `offset` on, as DWARFUnit::extractDIEsToVector reads them, and stops where
 // it stops (an abbreviation code the unit does not have, the end of the unit) or where `visit`
 // returns false. `visit(entry, depth)` sees each DIE, null entries included; `depth` counts the
@@ -37,12 +43,6 @@ namespace sym::detail {
 // at `offset` when it has no children, or at the null entry that ends them (visited). `end`:
 // where reading must stop at the latest. Every DIE on the way must have passed check_dies.
 // Returns the offset just past the last DIE read.
-// The DIE at `offset` (one check_dies found sound), read by LLVM's
-// DWARFDebugInfoEntry::extractFast with no parent in a DIE array (there is none): an LLVM reader
-// that would look for it finds no parent instead. False when LLVM refuses it.
-bool read_die(const llvm::DWARFUnit& unit, std::uint64_t offset,
-              llvm::DWARFDebugInfoEntry& entry);
-
 using DieWalk = llvm::function_ref<bool(const llvm::DWARFDebugInfoEntry&, std::uint32_t)>;
 std::uint64_t walk_dies(const llvm::DWARFUnit& unit, std::uint64_t offset, std::uint64_t end,
                         DieWalk visit);
