@@ -1,12 +1,15 @@
 // Filling a vector whose final size is known only once it is full, but bounded beforehand (the
 // rows of a line program, the DIEs with children of a unit), without growing it.
 //
-// Reserving the bound in place costs nothing for a large bound: the allocator hands out whole
-// pages and those the elements do not reach are never touched. A small bound is another matter:
-// it lands in a slab beside other blocks, and its untouched tail still shares pages with them,
-// so every small table costs a page or more. A file with thousands of small units (libc6-dbg:
-// 2 063) then touched 16 MB for tables holding a few. A small table is filled in a scratch
-// vector of this thread, reserved to the bound and reused, and copied out at its exact size.
+// A table reserved to its bound in place costs more than its elements. A small bound lands in a
+// slab beside other blocks, and its untouched tail still shares pages with them, so every small
+// table costs a page or more: a file with thousands of small units (libc6-dbg: 2 063) touched
+// 16 MB for tables holding a few. A large bound leaves its tail untouched, but where memory comes
+// in transparent huge pages (the tools ask jemalloc for them: tools/allocator.cpp; and any
+// allocation on a system with THP "always") every 2 MiB block the table reaches is backed whole:
+// 140 MB more for the tables of one large C++ program. So each table is filled in a scratch
+// vector of this thread, reserved to the bound and reused, and copied out at its exact size;
+// the scratch keeps what the thread's largest table touched.
 #pragma once
 
 #include <cstddef>
@@ -17,14 +20,11 @@ namespace sym::detail {
 template <class T>
 class DenseFill {
  public:
-  // Bounds of at least this many bytes are reserved in place.
-  static constexpr std::size_t kInPlaceBytes = std::size_t{64} << 10;
-
   // Fills `out` (cleared) with room for `bound` elements.
   DenseFill(std::vector<T>& out, std::size_t bound) : out_(out) {
     out_.clear();
     Scratch& s = scratch();
-    if (bound * sizeof(T) >= kInPlaceBytes || s.busy) {
+    if (s.busy) {  // a fill inside another of this thread: in place, trimmed at the end
       out_.reserve(bound);
       target_ = &out_;
     } else {
@@ -36,9 +36,12 @@ class DenseFill {
   }
   DenseFill(const DenseFill&) = delete;
   DenseFill& operator=(const DenseFill&) = delete;
-  // Copies a scratch-filled table out, at its size.
+  // Copies the table out (or trims it), at its size.
   ~DenseFill() {
-    if (target_ == &out_) return;
+    if (target_ == &out_) {
+      out_.shrink_to_fit();
+      return;
+    }
     Scratch& s = scratch();
     out_.assign(s.items.begin(), s.items.end());
     s.items.clear();
@@ -52,7 +55,7 @@ class DenseFill {
  private:
   struct Scratch {
     std::vector<T> items;
-    bool busy = false;  // a fill of this thread is using it (one inside another fills in place)
+    bool busy = false;  // a fill of this thread is using it
   };
   static Scratch& scratch() {
     thread_local Scratch s;

@@ -194,9 +194,8 @@ TEST_CASE("on corrupted DWARF, the tree of a unit called sound is LLVM's") {
   CHECK(sound > 1000);
 }
 
-TEST_CASE("dense fills: small tables are copied out at their size, large ones filled in place") {
+TEST_CASE("dense fills: tables are copied out at their size, nested ones trimmed in place") {
   using sym::detail::DenseFill;
-  const std::size_t large = DenseFill<std::uint64_t>::kInPlaceBytes / sizeof(std::uint64_t);
   std::vector<std::uint64_t> small_out{7, 7, 7};  // whatever was there goes
   const std::vector<std::uint64_t>* scratch = nullptr;
   {
@@ -211,28 +210,24 @@ TEST_CASE("dense fills: small tables are copied out at their size, large ones fi
   CHECK(small_out == std::vector<std::uint64_t>{0, 1, 2, 30, 4, 5, 6, 7, 8, 9});
   CHECK(small_out.capacity() < 1000);
 
+  // A large bound (1 M elements, 8 MB) too: its table holds what was filled, not the bound.
   std::vector<std::uint64_t> large_out;
   std::vector<std::uint64_t> inner_out;
   {
-    DenseFill<std::uint64_t> fill(large_out, large);
-    CHECK(&*fill == &large_out);
-    CHECK(large_out.capacity() >= large);
+    DenseFill<std::uint64_t> fill(large_out, std::size_t{1} << 20);
+    CHECK(&*fill == scratch);  // the scratch is free again, and reused
+    CHECK(fill->capacity() >= std::size_t{1} << 20);
     fill->push_back(1);
-    // The scratch is free, and reused: the same vector as the first fill's.
-    std::vector<std::uint64_t> reused;
-    {
-      DenseFill<std::uint64_t> again(reused, 10);
-      CHECK(&*again == scratch);
-      again->push_back(5);
-      // A fill inside another small one fills in place.
-      DenseFill<std::uint64_t> inner(inner_out, 10);
-      CHECK(&*inner == &inner_out);
-      inner->push_back(6);
-    }
-    CHECK(reused == std::vector<std::uint64_t>{5});
+    // A fill inside another fills in place, and is trimmed to its size.
+    DenseFill<std::uint64_t> inner(inner_out, 1000);
+    CHECK(&*inner == &inner_out);
+    CHECK(inner_out.capacity() >= 1000);
+    inner->push_back(6);
   }
   CHECK(large_out == std::vector<std::uint64_t>{1});
+  CHECK(large_out.capacity() < 1000);
   CHECK(inner_out == std::vector<std::uint64_t>{6});
+  CHECK(inner_out.capacity() < 1000);
 
   // Each thread has its own scratch (Catch's assertions are made on this one).
   std::vector<std::uint64_t> other;
