@@ -152,7 +152,8 @@ awk -F'\t' 'NR > 1 {
 echo
 echo "### stackfold against jeprof --collapsed"
 echo
-echo "Median wall seconds (CPU seconds, user + system with descendants) and peak RSS (MiB). \`read\` = \`cat\` of every file stackfold needs"
+echo "Median wall seconds (CPU seconds, user + system with descendants) and peak RSS (MiB) of $(( 2 * $(meta runs) + 1 )) runs"
+echo "($(meta runs) for jeprof), interleaved. \`read\` = \`cat\` of every file stackfold needs"
 echo "(the dump, each file mapped executable in it, their build-id debug files) to /dev/null;"
 echo "\`mmap\` = mapping those files and touching one byte per page (bench/helpers/touchfiles.c);"
 echo "\`+inflate\` = that, and inflating on one thread the compressed debug sections a symbolizer"

@@ -8,7 +8,8 @@
 #
 # Environment:
 #   BENCH_QUICK=1     a few small cases, 2 timed runs each; docs/performance.md is left alone
-#   BENCH_RUNS=N      timed runs per case (default 3; cases with one address get 2N+1)
+#   BENCH_RUNS=N      timed runs per case (default 3; cases with one address, and stackfold and
+#                     the file baselines on each dump, get 2N+1)
 #   BENCH_TIMEOUT=S   a run still going after S seconds is killed and reported (default 300)
 #   BENCH_BUILD=DIR   the release build to use and to cache inputs in (default build-bench)
 #   BENCH_DOCS=0      do not update the results section of docs/performance.md
@@ -256,8 +257,11 @@ for d in "${dumps[@]}"; do
     line=$("$runone" -t "$timeout_s" -o "$res/out/fold-$d.$tool" -- $(cmd_of "$tool") 2>> "$res/stderr.log")
     printf 'fold-%s\t%s\t0\t%s\n' "$d" "$tool" "${line// /$'\t'}" >> "$times"
   done
-  for ((r = 1; r <= runs; r++)); do
+  # The tools that take a fraction of a second run 2N+1 times (their medians moved by a third
+  # between runs of N = 3 on a busy host); jeprof, seconds a run, N times, in the same rounds.
+  for ((r = 1; r <= 2 * runs + 1; r++)); do
     for tool in "${ftools[@]}"; do
+      [[ $tool == jeprof && $r -gt $runs ]] && continue
       line=$("$runone" -t "$timeout_s" -- $(cmd_of "$tool") 2>> "$res/stderr.log")
       printf 'fold-%s\t%s\t%d\t%s\n' "$d" "$tool" "$r" "${line// /$'\t'}" >> "$times"
     done
