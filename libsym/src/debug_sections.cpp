@@ -8,9 +8,14 @@
 #include <llvm/Support/Endian.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <limits>
+#include <mutex>
+#include <new>
 #include <sched.h>
+#include <system_error>
+#include <thread>
 #include <zstd.h>
 #if LIBSYM_HAVE_LIBDEFLATE
 #include <libdeflate.h>
@@ -180,33 +185,152 @@ SectionInflation::SectionInflation(const obj::ObjectFile& object) {
             [](const Job& a, const Job& b) { return a.payload.size() > b.payload.size(); });
 }
 
+// The sections of every SectionInflation started ahead, for the process. Its threads end when
+// nothing waits; a SectionInflation waits for those inflating its sections before it goes.
+class InflationQueue {
+ public:
+  // Never destroyed: a SectionInflation may outlive static destruction (a static Symbolizer).
+  static InflationQueue& instance() {
+    static InflationQueue* const queue = new InflationQueue;
+    return *queue;
+  }
+  InflationQueue(const InflationQueue&) = delete;
+  InflationQueue& operator=(const InflationQueue&) = delete;
+
+  // The jobs of `owner` not yet taken wait here (once); threads start as they are needed.
+  void add(SectionInflation& owner) {
+    const std::lock_guard lock(mutex_);
+    if (owner.queued_) return;
+    owner.queued_ = true;
+    for (std::size_t i = 0; i < owner.jobs_.size(); ++i) {
+      if (!owner.jobs_[i].taken) waiting_.push_back({&owner, i});
+    }
+    start_threads();
+  }
+
+  // The job of `owner` to inflate next on this thread, or null when every one is taken. Its
+  // others still waiting are taken first by the queue's threads from now on.
+  SectionInflation::Job* take_own(SectionInflation& owner) {
+    const std::lock_guard lock(mutex_);
+    owner.waited_for_ = true;
+    for (SectionInflation::Job& job : owner.jobs_) {
+      if (!job.taken) {
+        job.taken = true;
+        return &job;
+      }
+    }
+    return nullptr;
+  }
+
+  // Once every job of `owner` is taken: waits until none is being inflated by the queue's
+  // threads.
+  void wait_for(SectionInflation& owner) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&owner] { return owner.inflating_ahead_ == 0; });
+  }
+
+  // No job of `owner` is begun from now on; waits for those being inflated.
+  void withdraw(SectionInflation& owner) {
+    std::unique_lock lock(mutex_);
+    for (SectionInflation::Job& job : owner.jobs_) job.taken = true;
+    std::erase_if(waiting_, [&owner](const Entry& e) { return e.owner == &owner; });
+    changed_.notify_all();
+    changed_.wait(lock, [&owner] { return owner.inflating_ahead_ == 0; });
+  }
+
+  void hold() {
+    const std::lock_guard lock(mutex_);
+    ++holds_;
+  }
+  void release() {
+    const std::lock_guard lock(mutex_);
+    if (--holds_ == 0) changed_.notify_all();
+  }
+
+ private:
+  struct Entry {
+    SectionInflation* owner;
+    std::size_t job;
+  };
+
+  InflationQueue() = default;
+
+  // Under the lock: threads up to worker_threads() - 1, no more than the jobs waiting. While
+  // the queue is held they start (a thread takes about a millisecond to start here) and wait.
+  void start_threads() {
+    const std::size_t limit = std::min<std::size_t>(worker_threads() - 1, waiting_.size());
+    try {
+      for (; threads_ < limit; ++threads_) std::thread([this] { work(); }).detach();
+    } catch (const std::system_error&) {
+      // No thread to be had: finish() inflates what is left on its own thread.
+    }
+  }
+
+  // Under the lock: the entry to take next. A file that finish() waits for comes first, then
+  // the largest section.
+  std::vector<Entry>::iterator next() {
+    auto rank = [](const Entry& e) {
+      return std::pair(e.owner->waited_for_, e.owner->jobs_[e.job].payload.size());
+    };
+    return std::max_element(waiting_.begin(), waiting_.end(),
+                            [&rank](const Entry& a, const Entry& b) { return rank(a) < rank(b); });
+  }
+
+  void work() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return holds_ == 0 || waiting_.empty(); });
+      if (waiting_.empty()) break;
+      const auto it = next();
+      const Entry e = *it;
+      *it = waiting_.back();
+      waiting_.pop_back();
+      SectionInflation::Job& job = e.owner->jobs_[e.job];
+      if (job.taken) continue;
+      job.taken = true;
+      ++e.owner->inflating_ahead_;
+      lock.unlock();
+      SectionInflation::inflate(job);
+      lock.lock();
+      --e.owner->inflating_ahead_;
+      changed_.notify_all();
+    }
+    --threads_;
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;  // a job done, the queue released, an owner withdrawn
+  std::vector<Entry> waiting_;
+  std::size_t threads_ = 0;
+  unsigned holds_ = 0;
+};
+
+InflationHold::InflationHold() { InflationQueue::instance().hold(); }
+InflationHold::~InflationHold() { InflationQueue::instance().release(); }
+
+std::uint64_t SectionInflation::bytes() const {
+  std::uint64_t sum = 0;
+  for (const Job& job : jobs_) sum += job.size;
+  return sum;
+}
+
 SectionInflation::~SectionInflation() {
-  next_.store(jobs_.size());  // no new job is begun
-  if (ahead_.joinable()) ahead_.join();
+  if (!jobs_.empty()) InflationQueue::instance().withdraw(*this);
 }
 
 void SectionInflation::start_ahead() {
-  if (ahead_.joinable() || jobs_.empty()) return;
-  if (running_ahead.fetch_add(1) >= worker_threads()) {
-    running_ahead.fetch_sub(1);
-    return;
-  }
-  ahead_ = std::thread([this] {
-    take();
-    running_ahead.fetch_sub(1);
-  });
+  if (jobs_.empty() || worker_threads() < 2) return;
+  InflationQueue::instance().add(*this);
 }
 
 void SectionInflation::finish(llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections,
                               std::vector<std::string>& failed) {
-  const std::size_t busy = ahead_.joinable() ? 2 : 1;
-  std::vector<std::thread> pool;
-  for (std::size_t t = busy; t < std::min<std::size_t>(worker_threads(), jobs_.size()); ++t) {
-    pool.emplace_back([this] { take(); });
+  if (!jobs_.empty()) {
+    InflationQueue& queue = InflationQueue::instance();
+    if (jobs_.size() > 1) start_ahead();
+    while (Job* job = queue.take_own(*this)) inflate(*job);
+    queue.wait_for(*this);
   }
-  take();
-  for (std::thread& t : pool) t.join();
-  if (ahead_.joinable()) ahead_.join();
   for (Job& job : jobs_) {
     if (!job.ok) {
       failed.push_back("." + job.name + " does not inflate to the " + std::to_string(job.size) +
@@ -219,14 +343,15 @@ void SectionInflation::finish(llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer
   }
 }
 
-void SectionInflation::take() {
-  for (std::size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < jobs_.size();) {
-    Job& job = jobs_[i];
+void SectionInflation::inflate(Job& job) {
+  try {
     job.out = std::make_unique_for_overwrite<std::uint8_t[]>(job.size);
-    job.ok = job.type == llvm::ELF::ELFCOMPRESS_ZLIB
-                 ? inflate_zlib(job.payload, job.out.get(), job.size)
-                 : inflate_zstd(job.payload, job.out.get(), job.size);
+  } catch (const std::bad_alloc&) {
+    return;  // said as not inflating to its size
   }
+  job.ok = job.type == llvm::ELF::ELFCOMPRESS_ZLIB
+               ? inflate_zlib(job.payload, job.out.get(), job.size)
+               : inflate_zstd(job.payload, job.out.get(), job.size);
 }
 
 std::unique_ptr<llvm::DWARFContext> dwarf_from_sections(

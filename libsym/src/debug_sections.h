@@ -7,12 +7,10 @@
 #include <llvm/ADT/StringRef.h>
 #include <llvm/Support/MemoryBuffer.h>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace llvm {
@@ -45,40 +43,64 @@ std::optional<GnuCompressed> gnu_compressed(llvm::StringRef name, llvm::StringRe
 // The compressed debug sections a lookup reads, each inflated by whichever thread takes it,
 // largest first (LLVM inflates every compressed debug section, one after the other: 205 M of
 // the 501 M instructions of 1 000 lookups in libc).
+//
+// The sections of every file started ahead wait in one queue for the process, largest first
+// whatever their file, and are taken by at most worker_threads() - 1 threads, so that the
+// thread that started them goes on with a core of its own. A process map of many modules thus
+// inflates its largest section (libc6-dbg's .debug_info, 15 ms) first, as soon as its file is
+// found, and never more sections at once than there are cores.
 class SectionInflation {
  public:
   // The sections are found now; nothing is inflated yet. `object` must outlive this.
   explicit SectionInflation(const llvm::object::ObjectFile& object);
   SectionInflation(const SectionInflation&) = delete;
   SectionInflation& operator=(const SectionInflation&) = delete;
+  // Its sections still waiting are withdrawn from the queue; one being inflated is waited for.
   ~SectionInflation();
 
-  // One thread of its own starts taking sections, unless worker_threads() such threads (of any
-  // file) are inflating already: a process map of many modules with compressed debug files
-  // starts a few, the others inflate when first looked up.
+  // Its sections join the process's queue. Does nothing with worker_threads() of 1.
   void start_ahead();
 
-  // Every section inflated, by this thread, the one started ahead and up to worker_threads()
-  // in all; then the inflated ones by name. Those that failed are left out, and said.
+  // The bytes its sections inflate to.
+  [[nodiscard]] std::uint64_t bytes() const;
+
+  // Every section inflated: by this thread, largest first, and by the queue's threads, which
+  // take this file's sections before any other file's; then the inflated ones by name. Those
+  // that failed are left out, and said.
   void finish(llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>>& sections,
               std::vector<std::string>& failed);
 
  private:
+  friend class InflationQueue;
   struct Job {
     std::string name;         // as DWARFContext names the section
     std::uint32_t type;       // ELFCOMPRESS_ZLIB (also .zdebug) or ELFCOMPRESS_ZSTD
     llvm::StringRef payload;  // the zlib stream or the zstd frames
     std::uint64_t size;       // what the header claims
     std::unique_ptr<std::uint8_t[]> out = nullptr;
-    bool ok = false;  // out holds exactly `size` bytes of the section
+    bool ok = false;     // out holds exactly `size` bytes of the section
+    bool taken = false;  // by a thread (under the queue's lock)
   };
 
-  void take();
+  static void inflate(Job& job);
 
-  std::vector<Job> jobs_;
-  std::atomic<std::size_t> next_{0};
-  std::thread ahead_;
-  static inline std::atomic<unsigned> running_ahead{0};
+  std::vector<Job> jobs_;  // largest first
+  // Under the queue's lock: whether its jobs are in the queue, whether finish() waits for
+  // them, and how many of them the queue's threads are inflating.
+  bool queued_ = false;
+  bool waited_for_ = false;
+  unsigned inflating_ahead_ = 0;
+};
+
+// While one lives, the queue's threads take no section: a symbolizer opening every module of a
+// batch under one has the largest section of them all inflated first (the first module's
+// would otherwise be taken at once). finish() still inflates its own.
+class InflationHold {
+ public:
+  InflationHold();
+  InflationHold(const InflationHold&) = delete;
+  InflationHold& operator=(const InflationHold&) = delete;
+  ~InflationHold();
 };
 
 // What DWARFContext::create(ObjectFile) reads of an executable, a shared object or a debug file,

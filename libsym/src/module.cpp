@@ -78,7 +78,12 @@ struct Module::Impl {
   std::string build_id;
   std::uint16_t machine = 0;
   bool is_64 = false;
-  detail::SymbolTable symbols;
+  // Made at the first question (symbol_table()): they take 3-6 ms for libc and libc6-dbg, and
+  // a symbolizer opens every module of a batch before it asks any, so that the modules' debug
+  // sections all start inflating early.
+  mutable detail::SymbolTable symbols;
+  mutable std::once_flag symbols_made;
+  [[nodiscard]] const detail::SymbolTable& symbol_table() const;
   // What could not be read, "" when all is well; grows when a lookup finds broken DWARF.
   mutable std::string warning;
   bool dwarf_usable = true;  // false when the debug sections must not be handed to LLVM
@@ -152,6 +157,7 @@ struct Module::Impl {
   // The file whose DWARF is read (null: none), and whether `dwarf` is made from its sections
   // (dwarf_from_sections) rather than by LLVM from the file (relocations, a DWARF package).
   [[nodiscard]] const ElfFile* dwarf_source(bool* from_sections) const;
+  void read_debug_info_ahead() const;  // Module::read_debug_info_ahead
   // The compressed sections of dwarf_source being inflated (read_debug_info_ahead), until
   // `dwarf` is made; then what they were inflated into (the others are in the mapped file).
   mutable std::unique_ptr<detail::SectionInflation> inflation;
@@ -681,12 +687,12 @@ void read_mini_debuginfo(Module::Impl& impl) {
     return;
   }
   impl.mini_file = std::move(*mini);
-  impl.symbols.add(*impl.mini_file->elf());
   impl.origin.mini_debuginfo = true;
 }
 
 llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFile file,
-                                                         const DebugSearch* search) {
+                                                         const DebugSearch* search,
+                                                         bool read_ahead) {
   auto facts = read_facts(file.buffer->getBuffer());
   if (!facts) {
     return llvm::createStringError(std::errc::invalid_argument, "%s: not a valid ELF file: %s",
@@ -738,6 +744,8 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
   if (dwarf_source != nullptr && impl->dwarf_usable && search != nullptr && search->enabled) {
     open_supplementary(*impl, *dwarf_source, *search);
   }
+  // Before the symbol tables (3-6 ms for libc and libc6-dbg's).
+  if (read_ahead) impl->read_debug_info_ahead();
   if (const auto* elf = impl->file.elf()) {
     for (const auto& section : elf->sections()) {
       if (section.isText() && section.getSize() != 0) {
@@ -751,20 +759,27 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
       if (seg.executable()) impl->code_ranges.emplace_back(seg.vaddr, seg.vaddr + seg.filesz);
     }
   }
-  if (const auto* elf = impl->file.elf()) {
-    impl->symbols.add(*elf);
-    impl->symbols.add_plt_entries(*elf);
-  }
-  if (impl->debug_file) {
-    impl->symbols.add(*impl->debug_file->elf());
-  } else if (impl->file.object != nullptr) {
-    read_mini_debuginfo(*impl);
-  }
-  impl->symbols.finish();
+  if (!impl->debug_file && impl->file.object != nullptr) read_mini_debuginfo(*impl);
   return impl;
 }
 
 }  // namespace
+
+const detail::SymbolTable& Module::Impl::symbol_table() const {
+  std::call_once(symbols_made, [this] {
+    if (const auto* elf = file.elf()) {
+      symbols.add(*elf);
+      symbols.add_plt_entries(*elf);
+    }
+    if (debug_file) {
+      symbols.add(*debug_file->elf());
+    } else if (mini_file) {
+      symbols.add(*mini_file->elf());
+    }
+    symbols.finish();
+  });
+  return symbols;
+}
 
 namespace {
 
@@ -1145,14 +1160,20 @@ const ElfFile* Module::Impl::dwarf_source(bool* from_sections) const {
   return source;
 }
 
-void Module::read_debug_info_ahead() const {
-  if (impl_->dwarf_tried || impl_->inflation || worker_threads() < 2) return;
+void Module::read_debug_info_ahead() const { impl_->read_debug_info_ahead(); }
+
+std::uint64_t Module::debug_bytes_inflating() const {
+  return impl_->inflation && !impl_->dwarf_tried ? impl_->inflation->bytes() : 0;
+}
+
+void Module::Impl::read_debug_info_ahead() const {
+  if (dwarf_tried || inflation || worker_threads() < 2) return;
   bool from_sections = false;
-  const ElfFile* source = impl_->dwarf_source(&from_sections);
+  const ElfFile* source = dwarf_source(&from_sections);
   if (source == nullptr || !from_sections) return;
-  impl_->inflation = std::make_unique<detail::SectionInflation>(*source->object);
-  impl_->inflation->start_ahead();
-  if (impl_->sup != nullptr) impl_->sup->read_ahead();
+  inflation = std::make_unique<detail::SectionInflation>(*source->object);
+  inflation->start_ahead();
+  if (sup != nullptr) sup->read_ahead();
 }
 
 const llvm::DWARFContext* Module::Impl::dwarf_context() const {
@@ -1196,10 +1217,10 @@ Module::Module(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Module::~Module() = default;
 
 llvm::Expected<std::unique_ptr<Module>> Module::open(const std::string& path,
-                                                     const DebugSearch& search) {
+                                                     const DebugSearch& search, bool read_ahead) {
   auto file = open_elf(path);
   if (!file) return file.takeError();
-  auto impl = build_impl(path, std::move(*file), &search);
+  auto impl = build_impl(path, std::move(*file), &search, read_ahead);
   if (!impl) return impl.takeError();
   return std::unique_ptr<Module>(new Module(std::move(*impl)));
 }
@@ -1209,7 +1230,7 @@ llvm::Expected<std::unique_ptr<Module>> Module::from_buffer(
   std::string name = buffer->getBufferIdentifier().str();
   auto file = parse_elf(std::move(buffer), FileIdentity{});
   if (!file) return file.takeError();
-  auto impl = build_impl(name, std::move(*file), nullptr);
+  auto impl = build_impl(name, std::move(*file), nullptr, false);
   if (!impl) return impl.takeError();
   return std::unique_ptr<Module>(new Module(std::move(*impl)));
 }
@@ -1232,7 +1253,7 @@ std::optional<FileOffset> Module::to_file_offset(VirtAddr vaddr) const {
 }
 
 std::optional<SymbolHit> Module::symbol_at(VirtAddr vaddr) const {
-  return impl_->symbols.find(vaddr.value());
+  return impl_->symbol_table().find(vaddr.value());
 }
 
 namespace {
@@ -1955,7 +1976,7 @@ std::vector<Module::Lookup> Module::lookup_all(std::span<const VirtAddr> vaddrs,
 Module::Lookup Module::Impl::lookup_in(VirtAddr vaddr, const FrameOptions& options,
                                        llvm::DWARFContext* dwarf, llvm::DWARFUnit* unit,
                                        UnitFacts* facts) const {
-  Lookup result{symbols.find(vaddr.value()), {}};
+  Lookup result{symbol_table().find(vaddr.value()), {}};
   const std::optional<SymbolHit>& hit = result.symbol;
   std::vector<Frame>& frames = result.frames;
   const bool cxx_unit = facts != nullptr && facts->cxx;  // the address is in a C++ compile unit

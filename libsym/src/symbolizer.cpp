@@ -1,8 +1,12 @@
 #include <libsym/symbolizer.h>
 
+#include "debug_sections.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <numeric>
+#include <optional>
+#include <tuple>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unordered_map>
@@ -47,7 +51,9 @@ Symbolizer::Entry& Symbolizer::entry_for(const std::string& path) {
     slot->module = found->second.get();
     return *slot;
   }
-  auto module = Module::open(path, options_.debug);
+  // Lookups with lines will read its debug sections: their inflating starts as soon as they are
+  // found.
+  auto module = Module::open(path, options_.debug, options_.frames.lines);
   if (!module) {
     slot->reason = classify_open_failure(path);
     if (slot->reason == Reason::kFileMissing) slot->reason = Reason::kBadObject;
@@ -316,14 +322,17 @@ std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
     }
     groups[r.module].push_back(i);
   }
-  // Every module opened first: the debug sections of each are inflated ahead (module_for) while
-  // the others are opened and looked up.
+  // Every module opened first (their symbol tables are read at the first question), their debug
+  // sections queued to inflate ahead (module_for), the largest of all first; then looked up,
+  // those with the least still inflating first, so that the wait for the largest comes last.
   struct Opened {
     const Module* module;
     const std::string* path;
     std::vector<std::size_t>* group;
+    std::uint64_t inflating;
   };
   std::vector<Opened> modules;
+  std::optional<detail::InflationHold> hold(std::in_place);
   for (auto& [path, group] : groups) {
     Reason reason = Reason::kNone;
     std::string detail;
@@ -335,8 +344,12 @@ std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
       }
       continue;
     }
-    modules.push_back({module, &path, &group});
+    modules.push_back({module, &path, &group, module->debug_bytes_inflating()});
   }
+  hold.reset();
+  std::sort(modules.begin(), modules.end(), [](const Opened& a, const Opened& b) {
+    return std::tie(a.inflating, *a.path) < std::tie(b.inflating, *b.path);
+  });
   for (const Opened& opened : modules) {
     const Module* module = opened.module;
     const std::string& path = *opened.path;

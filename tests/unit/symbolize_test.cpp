@@ -1,15 +1,20 @@
 // Live fixture processes and whole-module sweeps, checked against llvm-symbolizer-19.
 #include "oracle.h"
 
+#include "debug_sections.h"
+
 #include <libsym/symbolizer.h>
 
 #include <catch2/catch.hpp>
 #include <llvm/Demangle/Demangle.h>
 #include <llvm/Object/ObjectFile.h>
+#include <llvm/Support/MemoryBuffer.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -569,6 +574,18 @@ TEST_CASE("compressed debug sections: zlib, zstd, GNU .zdebug and none answer al
     ahead->read_debug_info_ahead();  // inflating on its own thread while the module is asked
     CHECK(answers_for_symbols(*ahead, zlib) == reference);
     open(copy)->read_debug_info_ahead();  // the module gone before its sections are inflated
+    // Read ahead from the start (as a symbolizer opens modules): queued before the symbol
+    // tables are read, waited for by the first lookup with lines.
+    auto early = sym::Module::open(copy, sym::DebugSearch{}, /*read_ahead=*/true);
+    REQUIRE(static_cast<bool>(early));
+    if (sym::detail::worker_threads() > 1) CHECK((*early)->debug_bytes_inflating() > 0);
+    CHECK(answers_for_symbols(**early, zlib) == reference);
+    CHECK((*early)->debug_bytes_inflating() == 0);
+  }
+  {  // Nothing compressed: nothing to wait for.
+    auto plain = open(dir + "/plain");
+    plain->read_debug_info_ahead();
+    CHECK(plain->debug_bytes_inflating() == 0);
   }
   {  // More modules reading ahead at once than there are threads for: some inflate when asked.
     std::vector<std::unique_ptr<sym::Module>> many;
@@ -628,6 +645,88 @@ TEST_CASE("compressed debug sections: zlib, zstd, GNU .zdebug and none answer al
       INFO(answer);
       CHECK_FALSE(std::regex_search(answer, std::regex(":[1-9]")));
     }
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the inflation queue: many files, holds, files gone before their turn") {
+  const std::string dir = test::temp_dir("inflation_queue");
+  const std::string zlib = test::fixture_dir() + "/gz_gcc";
+  test::run("objcopy --compress-debug-sections=zstd '" + zlib + "' '" + dir + "/zstd'");
+  test::run("objcopy --decompress-debug-sections '" + zlib + "' '" + dir + "/plain'");
+  auto load = [](const std::string& path) {
+    auto binary = llvm::object::ObjectFile::createObjectFile(path);
+    REQUIRE(static_cast<bool>(binary));
+    return std::move(*binary);
+  };
+  // The plain copy's debug sections, by the names DWARFContext gives them.
+  const auto plain = load(dir + "/plain");
+  std::map<std::string, std::string> expected;
+  for (const auto& section : plain.getBinary()->sections()) {
+    auto name = section.getName();
+    auto data = section.getContents();
+    REQUIRE(static_cast<bool>(name));
+    REQUIRE(static_cast<bool>(data));
+    if (name->starts_with(".debug_")) expected[name->drop_front().str()] = data->str();
+  }
+  const auto gz = load(zlib);
+  const auto zs = load(dir + "/zstd");
+  const llvm::object::ObjectFile* files[] = {gz.getBinary(), zs.getBinary()};
+  // Every section finish() hands over is the plain copy's, .debug_info and its line table among
+  // them.
+  auto check_inflated = [&expected](sym::detail::SectionInflation& inflation) {
+    llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> sections;
+    std::vector<std::string> failed;
+    inflation.finish(sections, failed);
+    CHECK(failed.empty());
+    CHECK(sections.count("debug_info") == 1);
+    CHECK(sections.count("debug_line") == 1);
+    for (const auto& entry : sections) {
+      INFO(entry.getKey().str());
+      REQUIRE(expected.count(entry.getKey().str()) == 1);
+      CHECK(entry.getValue()->getBuffer() == expected.at(entry.getKey().str()));
+    }
+  };
+  {  // Held: sections started wait; finish() inflates its own meanwhile; a file goes while held.
+    sym::detail::InflationHold hold;
+    sym::detail::SectionInflation first(*files[0]);
+    first.start_ahead();
+    auto second = std::make_unique<sym::detail::SectionInflation>(*files[1]);
+    second->start_ahead();
+    check_inflated(first);
+    second.reset();
+  }
+  {  // Holds nest: the queue is taken from once the last is gone.
+    std::optional<sym::detail::InflationHold> outer(std::in_place);
+    { const sym::detail::InflationHold inner; }
+    sym::detail::SectionInflation inflation(*files[1]);
+    inflation.start_ahead();
+    outer.reset();
+    check_inflated(inflation);
+  }
+  {  // More files than threads, finished in the reverse order of their start; a third of them
+     // destroyed unfinished (waiting in the queue, or being inflated).
+    std::vector<std::unique_ptr<sym::detail::SectionInflation>> many;
+    for (int i = 0; i < 24; ++i) {
+      many.push_back(std::make_unique<sym::detail::SectionInflation>(*files[i % 2]));
+      many.back()->start_ahead();
+    }
+    for (int i = 23; i >= 0; --i) {
+      INFO("file " << i);
+      if (i % 3 == 0) {
+        many[i].reset();
+      } else {
+        check_inflated(*many[i]);
+      }
+    }
+  }
+  {  // Started twice, finished without a start, or with no thread but the caller's.
+    sym::detail::SectionInflation twice(*files[0]);
+    twice.start_ahead();
+    twice.start_ahead();
+    check_inflated(twice);
+    sym::detail::SectionInflation never(*files[1]);
+    check_inflated(never);
   }
   fs::remove_all(dir);
 }

@@ -87,8 +87,11 @@ std::optional<FileOffset> to_file_offset(std::span<const LoadSegment> segments, 
 class Module {
  public:
   // Opens an ELF file given by path (regular files only) and looks for its debug info.
+  // read_ahead: read_debug_info_ahead() as soon as the debug info is found, before the symbol
+  // tables are read.
   static llvm::Expected<std::unique_ptr<Module>> open(const std::string& path,
-                                                      const DebugSearch& search);
+                                                      const DebugSearch& search,
+                                                      bool read_ahead = false);
   // Builds a module from bytes in memory (fuzzers, tests); no separate debug info is searched.
   static llvm::Expected<std::unique_ptr<Module>> from_buffer(
       std::unique_ptr<llvm::MemoryBuffer> buffer);
@@ -142,12 +145,18 @@ class Module {
   // Must not run concurrently with other calls on this Module.
   void prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& options) const;
 
-  // Optional, when lookups with lines will follow: starts inflating the compressed debug
-  // sections they read on a thread of its own (libc6-dbg's take ~30 ms), so that the work
-  // overlaps whatever the caller does meanwhile (reading input, opening other modules); the
-  // first lookup finishes what is left with all cores. Nothing to do: returns at once.
+  // Optional, when lookups with lines will follow: the compressed debug sections they read
+  // start inflating (libc6-dbg's take ~30 ms of CPU) on the library's threads, at most one
+  // fewer than worker threads for the whole process, largest section first of every module
+  // started, so that the work overlaps whatever the caller does meanwhile (reading input,
+  // opening other modules); the first lookup finishes what is left on its own thread and the
+  // library's. Nothing to do: returns at once.
   // Must not run concurrently with other calls on this Module.
   void read_debug_info_ahead() const;
+  // The bytes of the debug sections read_debug_info_ahead() started inflating, until the first
+  // lookup with lines has waited for them (0: none). A caller with several modules looks up
+  // those with the least first, while the others inflate.
+  [[nodiscard]] std::uint64_t debug_bytes_inflating() const;
 
   // The symbol llvm-symbolizer names the (not inlined) function at vaddr after, in place of
   // DWARF's name: from this file's own symbol table (.symtab, else .dynsym; never a separate
