@@ -1749,6 +1749,9 @@ std::vector<Frame> Module::frames_at(VirtAddr vaddr, const FrameOptions& options
 }
 
 void Module::prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& options) const {
+  // The symbol tables first, while the debug sections may still inflate on the queue's threads
+  // (read at the first lookup instead, they would hold up the other threads of lookup_all).
+  static_cast<void>(impl_->symbol_table());
   impl_->unit_hints.clear();
   if (!options.lines || vaddrs.size() < 2) return;
   if (worker_threads() < 2) return;

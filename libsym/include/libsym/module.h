@@ -140,8 +140,8 @@ class Module {
 
   // Optional, before looking up many addresses: does now, spread over the machine's cores (up
   // to 8 threads), the per-compile-unit work their lookups will need (the walk of the unit's
-  // DIEs for its DIE tree and function index, its line table). Answers do not change; lookup
-  // does any work left undone.
+  // DIEs for its DIE tree and function index, its line table), after reading the symbol
+  // tables. Answers do not change; lookup does any work left undone.
   // Must not run concurrently with other calls on this Module.
   void prepare(std::span<const VirtAddr> vaddrs, const FrameOptions& options) const;
 
