@@ -77,7 +77,7 @@ class SectionInflation {
     std::uint32_t type;       // ELFCOMPRESS_ZLIB (also .zdebug) or ELFCOMPRESS_ZSTD
     llvm::StringRef payload;  // the zlib stream or the zstd frames
     std::uint64_t size;       // what the header claims
-    std::unique_ptr<std::uint8_t[]> out = nullptr;
+    std::unique_ptr<std::uint8_t[], void (*)(std::uint8_t*)> out{nullptr, nullptr};
     bool ok = false;     // out holds exactly `size` bytes of the section
     bool taken = false;  // by a thread (under the queue's lock)
   };

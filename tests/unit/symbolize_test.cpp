@@ -728,6 +728,24 @@ TEST_CASE("the inflation queue: many files, holds, files gone before their turn"
     sym::detail::SectionInflation never(*files[1]);
     check_inflated(never);
   }
+  {  // A section of 2 MiB or more lands on a 2 MiB boundary (whole huge pages where the
+     // allocator asks for them): libc6-dbg's .debug_info, 5.8 MB.
+    auto libc = sym::Module::open("/lib/x86_64-linux-gnu/libc.so.6", sym::DebugSearch{});
+    REQUIRE(static_cast<bool>(libc));
+    REQUIRE((*libc)->debug_origin().source == sym::DebugSource::kBuildId);
+    const auto debug = load((*libc)->debug_origin().path);
+    sym::detail::SectionInflation inflation(*debug.getBinary());
+    inflation.start_ahead();
+    llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> sections;
+    std::vector<std::string> failed;
+    inflation.finish(sections, failed);
+    CHECK(failed.empty());
+    REQUIRE(sections.count("debug_info") == 1);
+    const llvm::MemoryBuffer& info = *sections["debug_info"];
+    REQUIRE(info.getBufferSize() >= (std::size_t{2} << 20));
+    CHECK(reinterpret_cast<std::uintptr_t>(info.getBufferStart()) % (std::uintptr_t{2} << 20) == 0);
+    CHECK(info.getBuffer().take_front(4) != llvm::StringRef("\0\0\0\0", 4));  // a unit length
+  }
   fs::remove_all(dir);
 }
 
