@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <limits>
 #include <mutex>
-#include <new>
 #include <sched.h>
 #include <system_error>
 #include <thread>
@@ -344,17 +343,14 @@ void SectionInflation::finish(llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer
 }
 
 void SectionInflation::inflate(Job& job) {
-  try {
-    // A section of 2 MiB or more in whole 2 MiB blocks: where the allocator asks for huge
-    // pages (the tools' jemalloc does), each block is one page fault instead of 512.
-    constexpr std::uint64_t kHuge = std::uint64_t{2} << 20;
-    const std::uint64_t align = job.size >= kHuge ? kHuge : 64;
-    void* p = std::aligned_alloc(align, (job.size + align - 1) / align * align);
-    if (p == nullptr) return;  // said as not inflating to its size
-    job.out = {static_cast<std::uint8_t*>(p), [](std::uint8_t* b) { std::free(b); }};
-  } catch (const std::bad_alloc&) {
-    return;
-  }
+  // A section of 2 MiB or more in whole 2 MiB blocks: where the allocator asks for huge pages
+  // (the tools' jemalloc does), each block is one page fault instead of 512.
+  constexpr std::uint64_t kHuge = std::uint64_t{2} << 20;
+  const std::uint64_t align = job.size >= kHuge ? kHuge : 64;
+  void* p = std::aligned_alloc(align, (std::max<std::uint64_t>(job.size, 1) + align - 1) / align *
+                                          align);
+  if (p == nullptr) return;  // said as not inflating to its size
+  job.out = {static_cast<std::uint8_t*>(p), [](std::uint8_t* b) { std::free(b); }};
   job.ok = job.type == llvm::ELF::ELFCOMPRESS_ZLIB
                ? inflate_zlib(job.payload, job.out.get(), job.size)
                : inflate_zstd(job.payload, job.out.get(), job.size);

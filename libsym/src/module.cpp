@@ -79,8 +79,8 @@ struct Module::Impl {
   std::uint16_t machine = 0;
   bool is_64 = false;
   // Made at the first question (symbol_table()): they take 3-6 ms for libc and libc6-dbg, and
-  // a symbolizer opens every module of a batch before it asks any, so that the modules' debug
-  // sections all start inflating early.
+  // a symbolizer opens every module of a batch, and starts their debug sections inflating,
+  // before it asks any.
   mutable detail::SymbolTable symbols;
   mutable std::once_flag symbols_made;
   [[nodiscard]] const detail::SymbolTable& symbol_table() const;
@@ -157,7 +157,6 @@ struct Module::Impl {
   // The file whose DWARF is read (null: none), and whether `dwarf` is made from its sections
   // (dwarf_from_sections) rather than by LLVM from the file (relocations, a DWARF package).
   [[nodiscard]] const ElfFile* dwarf_source(bool* from_sections) const;
-  void read_debug_info_ahead() const;  // Module::read_debug_info_ahead
   // The compressed sections of dwarf_source being inflated (read_debug_info_ahead), until
   // `dwarf` is made; then what they were inflated into (the others are in the mapped file).
   mutable std::unique_ptr<detail::SectionInflation> inflation;
@@ -691,8 +690,7 @@ void read_mini_debuginfo(Module::Impl& impl) {
 }
 
 llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFile file,
-                                                         const DebugSearch* search,
-                                                         bool read_ahead) {
+                                                         const DebugSearch* search) {
   auto facts = read_facts(file.buffer->getBuffer());
   if (!facts) {
     return llvm::createStringError(std::errc::invalid_argument, "%s: not a valid ELF file: %s",
@@ -744,8 +742,6 @@ llvm::Expected<std::unique_ptr<Module::Impl>> build_impl(std::string path, ElfFi
   if (dwarf_source != nullptr && impl->dwarf_usable && search != nullptr && search->enabled) {
     open_supplementary(*impl, *dwarf_source, *search);
   }
-  // Before the symbol tables (3-6 ms for libc and libc6-dbg's).
-  if (read_ahead) impl->read_debug_info_ahead();
   if (const auto* elf = impl->file.elf()) {
     for (const auto& section : elf->sections()) {
       if (section.isText() && section.getSize() != 0) {
@@ -1160,20 +1156,18 @@ const ElfFile* Module::Impl::dwarf_source(bool* from_sections) const {
   return source;
 }
 
-void Module::read_debug_info_ahead() const { impl_->read_debug_info_ahead(); }
+void Module::read_debug_info_ahead() const {
+  if (impl_->dwarf_tried || impl_->inflation || worker_threads() < 2) return;
+  bool from_sections = false;
+  const ElfFile* source = impl_->dwarf_source(&from_sections);
+  if (source == nullptr || !from_sections) return;
+  impl_->inflation = std::make_unique<detail::SectionInflation>(*source->object);
+  impl_->inflation->start_ahead();
+  if (impl_->sup != nullptr) impl_->sup->read_ahead();
+}
 
 std::uint64_t Module::debug_bytes_inflating() const {
   return impl_->inflation && !impl_->dwarf_tried ? impl_->inflation->bytes() : 0;
-}
-
-void Module::Impl::read_debug_info_ahead() const {
-  if (dwarf_tried || inflation || worker_threads() < 2) return;
-  bool from_sections = false;
-  const ElfFile* source = dwarf_source(&from_sections);
-  if (source == nullptr || !from_sections) return;
-  inflation = std::make_unique<detail::SectionInflation>(*source->object);
-  inflation->start_ahead();
-  if (sup != nullptr) sup->read_ahead();
 }
 
 const llvm::DWARFContext* Module::Impl::dwarf_context() const {
@@ -1217,10 +1211,10 @@ Module::Module(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Module::~Module() = default;
 
 llvm::Expected<std::unique_ptr<Module>> Module::open(const std::string& path,
-                                                     const DebugSearch& search, bool read_ahead) {
+                                                     const DebugSearch& search) {
   auto file = open_elf(path);
   if (!file) return file.takeError();
-  auto impl = build_impl(path, std::move(*file), &search, read_ahead);
+  auto impl = build_impl(path, std::move(*file), &search);
   if (!impl) return impl.takeError();
   return std::unique_ptr<Module>(new Module(std::move(*impl)));
 }
@@ -1230,7 +1224,7 @@ llvm::Expected<std::unique_ptr<Module>> Module::from_buffer(
   std::string name = buffer->getBufferIdentifier().str();
   auto file = parse_elf(std::move(buffer), FileIdentity{});
   if (!file) return file.takeError();
-  auto impl = build_impl(name, std::move(*file), nullptr, false);
+  auto impl = build_impl(name, std::move(*file), nullptr);
   if (!impl) return impl.takeError();
   return std::unique_ptr<Module>(new Module(std::move(*impl)));
 }

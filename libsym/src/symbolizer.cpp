@@ -51,9 +51,7 @@ Symbolizer::Entry& Symbolizer::entry_for(const std::string& path) {
     slot->module = found->second.get();
     return *slot;
   }
-  // Lookups with lines will read its debug sections: their inflating starts as soon as they are
-  // found.
-  auto module = Module::open(path, options_.debug, options_.frames.lines);
+  auto module = Module::open(path, options_.debug);
   if (!module) {
     slot->reason = classify_open_failure(path);
     if (slot->reason == Reason::kFileMissing) slot->reason = Reason::kBadObject;

@@ -86,12 +86,10 @@ std::optional<FileOffset> to_file_offset(std::span<const LoadSegment> segments, 
 
 class Module {
  public:
-  // Opens an ELF file given by path (regular files only) and looks for its debug info.
-  // read_ahead: read_debug_info_ahead() as soon as the debug info is found, before the symbol
-  // tables are read.
+  // Opens an ELF file given by path (regular files only) and looks for its debug info. The
+  // symbol tables are read at the first question that needs them.
   static llvm::Expected<std::unique_ptr<Module>> open(const std::string& path,
-                                                      const DebugSearch& search,
-                                                      bool read_ahead = false);
+                                                      const DebugSearch& search);
   // Builds a module from bytes in memory (fuzzers, tests); no separate debug info is searched.
   static llvm::Expected<std::unique_ptr<Module>> from_buffer(
       std::unique_ptr<llvm::MemoryBuffer> buffer);
