@@ -201,9 +201,7 @@ class InflationQueue {
     const std::lock_guard lock(mutex_);
     if (owner.queued_) return;
     owner.queued_ = true;
-    for (std::size_t i = 0; i < owner.jobs_.size(); ++i) {
-      if (!owner.jobs_[i].taken) waiting_.push_back({&owner, i});
-    }
+    if (owner.taken_ < owner.jobs_.size()) waiting_.push_back(&owner);
     start_threads();
   }
 
@@ -212,13 +210,7 @@ class InflationQueue {
   SectionInflation::Job* take_own(SectionInflation& owner) {
     const std::lock_guard lock(mutex_);
     owner.waited_for_ = true;
-    for (SectionInflation::Job& job : owner.jobs_) {
-      if (!job.taken) {
-        job.taken = true;
-        return &job;
-      }
-    }
-    return nullptr;
+    return owner.taken_ < owner.jobs_.size() ? &owner.jobs_[owner.taken_++] : nullptr;
   }
 
   // Once every job of `owner` is taken: waits until none is being inflated by the queue's
@@ -231,8 +223,8 @@ class InflationQueue {
   // No job of `owner` is begun from now on; waits for those being inflated.
   void withdraw(SectionInflation& owner) {
     std::unique_lock lock(mutex_);
-    for (SectionInflation::Job& job : owner.jobs_) job.taken = true;
-    std::erase_if(waiting_, [&owner](const Entry& e) { return e.owner == &owner; });
+    owner.taken_ = owner.jobs_.size();
+    std::erase(waiting_, &owner);
     changed_.notify_all();
     changed_.wait(lock, [&owner] { return owner.inflating_ahead_ == 0; });
   }
@@ -247,17 +239,14 @@ class InflationQueue {
   }
 
  private:
-  struct Entry {
-    SectionInflation* owner;
-    std::size_t job;
-  };
-
   InflationQueue() = default;
 
   // Under the lock: threads up to worker_threads() - 1, no more than the jobs waiting. While
   // the queue is held they start (a thread takes about a millisecond to start here) and wait.
   void start_threads() {
-    const std::size_t limit = std::min<std::size_t>(worker_threads() - 1, waiting_.size());
+    std::size_t left = 0;
+    for (const SectionInflation* owner : waiting_) left += owner->jobs_.size() - owner->taken_;
+    const std::size_t limit = std::min<std::size_t>(worker_threads() - 1, left);
     try {
       for (; threads_ < limit; ++threads_) std::thread([this] { work(); }).detach();
     } catch (const std::system_error&) {
@@ -265,33 +254,33 @@ class InflationQueue {
     }
   }
 
-  // Under the lock: the entry to take next. A file that finish() waits for comes first, then
-  // the largest section.
-  std::vector<Entry>::iterator next() {
-    auto rank = [](const Entry& e) {
-      return std::pair(e.owner->waited_for_, e.owner->jobs_[e.job].payload.size());
+  // Under the lock: the file whose next section is taken next, null when none is left (files
+  // with none are dropped). A file that finish() waits for comes first, then the largest
+  // section. Linear in the files, not the sections: each file's are in order.
+  SectionInflation* next() {
+    std::erase_if(waiting_,
+                  [](const SectionInflation* o) { return o->taken_ == o->jobs_.size(); });
+    auto rank = [](const SectionInflation* o) {
+      return std::pair(o->waited_for_, o->jobs_[o->taken_].payload.size());
     };
-    return std::max_element(waiting_.begin(), waiting_.end(),
-                            [&rank](const Entry& a, const Entry& b) { return rank(a) < rank(b); });
+    const auto best = std::max_element(
+        waiting_.begin(), waiting_.end(),
+        [&rank](const SectionInflation* a, const SectionInflation* b) { return rank(a) < rank(b); });
+    return best == waiting_.end() ? nullptr : *best;
   }
 
   void work() {
     std::unique_lock lock(mutex_);
     for (;;) {
-      changed_.wait(lock, [this] { return holds_ == 0 || waiting_.empty(); });
-      if (waiting_.empty()) break;
-      const auto it = next();
-      const Entry e = *it;
-      *it = waiting_.back();
-      waiting_.pop_back();
-      SectionInflation::Job& job = e.owner->jobs_[e.job];
-      if (job.taken) continue;
-      job.taken = true;
-      ++e.owner->inflating_ahead_;
+      changed_.wait(lock, [this] { return holds_ == 0 || next() == nullptr; });
+      SectionInflation* owner = next();
+      if (owner == nullptr) break;
+      SectionInflation::Job& job = owner->jobs_[owner->taken_++];
+      ++owner->inflating_ahead_;
       lock.unlock();
       SectionInflation::inflate(job);
       lock.lock();
-      --e.owner->inflating_ahead_;
+      --owner->inflating_ahead_;
       changed_.notify_all();
     }
     --threads_;
@@ -299,7 +288,7 @@ class InflationQueue {
 
   std::mutex mutex_;
   std::condition_variable changed_;  // a job done, the queue released, an owner withdrawn
-  std::vector<Entry> waiting_;
+  std::vector<SectionInflation*> waiting_;  // files with sections not yet taken
   std::size_t threads_ = 0;
   unsigned holds_ = 0;
 };

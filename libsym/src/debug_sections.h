@@ -78,15 +78,15 @@ class SectionInflation {
     llvm::StringRef payload;  // the zlib stream or the zstd frames
     std::uint64_t size;       // what the header claims
     std::unique_ptr<std::uint8_t[], void (*)(std::uint8_t*)> out{nullptr, nullptr};
-    bool ok = false;     // out holds exactly `size` bytes of the section
-    bool taken = false;  // by a thread (under the queue's lock)
+    bool ok = false;  // out holds exactly `size` bytes of the section
   };
 
   static void inflate(Job& job);
 
-  std::vector<Job> jobs_;  // largest first
-  // Under the queue's lock: whether its jobs are in the queue, whether finish() waits for
-  // them, and how many of them the queue's threads are inflating.
+  std::vector<Job> jobs_;  // largest first, and taken in that order
+  // Under the queue's lock: how many jobs a thread has taken, whether they are in the queue,
+  // whether finish() waits for them, and how many of them the queue's threads are inflating.
+  std::size_t taken_ = 0;
   bool queued_ = false;
   bool waited_for_ = false;
   unsigned inflating_ahead_ = 0;
