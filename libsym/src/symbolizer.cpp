@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <numeric>
-#include <optional>
 #include <tuple>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -330,21 +329,22 @@ std::vector<Symbolized> Symbolizer::symbolize(const ProcessMap& map,
     std::uint64_t inflating;
   };
   std::vector<Opened> modules;
-  std::optional<detail::InflationHold> hold(std::in_place);
-  for (auto& [path, group] : groups) {
-    Reason reason = Reason::kNone;
-    std::string detail;
-    const Module* module = module_for(path, out[group.front()].mapping, &reason, &detail);
-    if (module == nullptr) {
-      for (std::size_t i : group) {
-        out[i].reason = reason;
-        out[i].detail = detail;
+  {
+    const detail::InflationHold hold;
+    for (auto& [path, group] : groups) {
+      Reason reason = Reason::kNone;
+      std::string detail;
+      const Module* module = module_for(path, out[group.front()].mapping, &reason, &detail);
+      if (module == nullptr) {
+        for (std::size_t i : group) {
+          out[i].reason = reason;
+          out[i].detail = detail;
+        }
+        continue;
       }
-      continue;
+      modules.push_back({module, &path, &group, module->debug_bytes_inflating()});
     }
-    modules.push_back({module, &path, &group, module->debug_bytes_inflating()});
   }
-  hold.reset();
   std::sort(modules.begin(), modules.end(), [](const Opened& a, const Opened& b) {
     return std::tie(a.inflating, *a.path) < std::tie(b.inflating, *b.path);
   });
